@@ -1,0 +1,83 @@
+"""Classes and who holds which role in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Queryable
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """A class as stored; ``settings`` is JSON for bot/class_settings.py to read."""
+
+    id: int
+    name: str
+    start_date: str
+    end_date: str
+    timezone: str
+    settings: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    """The roles one person holds in one class."""
+
+    klass: ClassRow
+    roles: frozenset[str]
+
+
+_CLASS_COLUMNS = "c.id, c.name, c.start_date, c.end_date, c.timezone, c.settings"
+
+
+async def by_name(db: Queryable, name: str) -> ClassRow | None:
+    """Return the class with this name, if any."""
+    row = await db.fetchone(f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.name = ?", (name,))
+    return None if row is None else ClassRow(*row)
+
+
+async def all_classes(db: Queryable) -> list[ClassRow]:
+    """Return every class, oldest start first."""
+    rows = await db.fetchall(f"SELECT {_CLASS_COLUMNS} FROM classes c ORDER BY c.start_date, c.id")
+    return [ClassRow(*row) for row in rows]
+
+
+async def memberships_of(db: Queryable, person_id: int) -> list[Membership]:
+    """Return the classes a person is active in, with their roles there."""
+    rows = await db.fetchall(
+        f"SELECT {_CLASS_COLUMNS}, group_concat(m.role) FROM memberships m"
+        " JOIN classes c ON c.id = m.class_id"
+        " WHERE m.person_id = ? AND m.active = 1"
+        " GROUP BY c.id ORDER BY c.start_date, c.id",
+        (person_id,),
+    )
+    return [Membership(ClassRow(*row[:6]), frozenset(row[6].split(","))) for row in rows]
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One person of a class, with what the invite list needs."""
+
+    person_id: int
+    name: str
+    phone: str
+    unit: str | None
+    roles: frozenset[str]
+    invite_code: str
+    bound: bool
+
+
+async def roster(db: Queryable, class_id: int) -> list[RosterEntry]:
+    """Return a class's active people in roster order."""
+    rows = await db.fetchall(
+        "SELECT p.id, p.name, p.phone, p.unit, group_concat(m.role), p.invite_code,"
+        " p.telegram_user_id IS NOT NULL"
+        " FROM memberships m JOIN people p ON p.id = m.person_id"
+        " WHERE m.class_id = ? AND m.active = 1"
+        " GROUP BY p.id ORDER BY p.id",
+        (class_id,),
+    )
+    return [
+        RosterEntry(r[0], r[1], r[2], r[3], frozenset(r[4].split(",")), r[5], bool(r[6]))
+        for r in rows
+    ]

@@ -1,0 +1,276 @@
+"""One SQLite database: a writer connection behind one door, and a reader connection.
+
+Why two connections: aiosqlite runs one connection in one thread, and every coroutine that
+shares it shares its transaction. A read made by one update while another update is half-way
+through a write would see uncommitted rows, and a second writer would interleave its
+statements into the first one's transaction. So all writes go through ``Database.write``,
+which runs them one after another on the writer connection, and reads go to a separate
+connection that in WAL mode always sees the last committed state.
+
+Why group commit: a commit costs a disk sync. Writes that are waiting at the same moment are
+run in one ``BEGIN IMMEDIATE`` transaction, each inside its own SAVEPOINT so that one failing
+write rolls back alone; every caller is answered only after the COMMIT, so a reply never
+promises something that is not on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import aiosqlite
+
+_LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+Params = Sequence[Any] | dict[str, Any]
+WriteOp = Callable[["Tx"], Awaitable[T]]
+
+# The most writes one transaction takes, so one commit never waits on an unbounded batch.
+_MAX_BATCH = 256
+_BUSY_TIMEOUT_MS = 5000
+
+
+class Queryable(Protocol):
+    """What read queries need: the database itself, or a write transaction in progress."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """Return the first row of a query, or None."""
+        ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Return every row of a query."""
+        ...
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema change, from storage/migrations/NNNN_name.sql."""
+
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    """Return the migrations shipped with the package, in order."""
+    folder = files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if not name.endswith(".sql"):
+            continue
+        number, _, rest = name.partition("_")
+        found.append(Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return found
+
+
+class Tx:
+    """A write transaction in progress; only ``Database.write`` makes one."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+        """Run one statement and return its cursor (for rowcount and lastrowid)."""
+        return await self._conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for many parameter rows."""
+        await self._conn.executemany(sql, rows)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT and return the new row id."""
+        cursor = await self._conn.execute(sql, params)
+        if cursor.lastrowid is None:
+            raise RuntimeError("INSERT returned no row id")
+        return cursor.lastrowid
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """Return the first row of a query, seeing this transaction's own writes."""
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Return every row of a query, seeing this transaction's own writes."""
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+
+class Database:
+    """The bot's SQLite file: open it with ``Database.open`` and close it when done."""
+
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+    ) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._queue: asyncio.Queue[tuple[WriteOp[Any], asyncio.Future[Any]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0  # counted for benchmarks and tests of batching
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        """Open (creating if needed) the database file and apply pending migrations."""
+        path = Path(path)
+        writer = await _connect(path)
+        try:
+            await writer.execute("PRAGMA journal_mode = WAL")
+            if migrate:
+                await apply_migrations(writer, bundled_migrations())
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
+        db = cls(path, writer, reader)
+        db._task = asyncio.get_running_loop().create_task(db._run_writes(), name="db-writer")
+        return db
+
+    async def close(self) -> None:
+        """Finish queued writes, then close both connections."""
+        if self._task is not None:
+            await self._queue.join()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._reader.close()
+        await self._writer.close()
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """Return the first row of a query over committed data, or None."""
+        async with self._reader.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Return every row of a query over committed data."""
+        async with self._reader.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def write(self, op: WriteOp[T]) -> T:
+        """Run ``op`` inside a write transaction and return its result once committed.
+
+        ``op`` must only talk to the database through the Tx it gets: it runs while every
+        other writer waits. If it raises, its changes are rolled back and the error is
+        raised here.
+        """
+        if self._task is None:
+            raise RuntimeError("database is closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._queue.put((op, future))
+        return await future
+
+    async def _run_writes(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < _MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._run_batch(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _run_batch(self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]]) -> None:
+        tx = Tx(self._writer)
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            for op, _ in batch:
+                await self._writer.execute("SAVEPOINT write_op")
+                try:
+                    result = await op(tx)
+                except Exception as exc:  # noqa: BLE001 - handed to the caller below
+                    await self._writer.execute("ROLLBACK TO write_op")
+                    await self._writer.execute("RELEASE write_op")
+                    outcomes.append((False, exc))
+                else:
+                    await self._writer.execute("RELEASE write_op")
+                    outcomes.append((True, result))
+            await self._writer.execute("COMMIT")
+            self.commits += 1
+        except Exception as exc:
+            _LOGGER.exception("write transaction failed; rolling back %d writes", len(batch))
+            if self._writer.in_transaction:
+                await self._writer.execute("ROLLBACK")
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
+            if future.done():  # the caller gave up (cancelled); the write stands
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 must not add its own.
+    conn = await aiosqlite.connect(str(path), isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    # FULL: a check-in acknowledged to a trainee survives a power cut, not only a crash.
+    await conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migration]) -> list[int]:
+    """Apply the migrations not yet recorded, each in its own transaction; return them."""
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+        done = {row[0] for row in await cursor.fetchall()}
+    known = {m.version for m in migrations}
+    if done - known:
+        raise RuntimeError(
+            f"database has migrations {sorted(done - known)} this version does not know: "
+            "it was written by a newer trainee-bot"
+        )
+    applied = []
+    for migration in migrations:
+        if migration.version in done:
+            continue
+        try:
+            await conn.executescript(
+                "BEGIN IMMEDIATE;\n"
+                + migration.sql
+                + "\nINSERT INTO schema_migrations (version, name, applied_at)"
+                f" VALUES ({migration.version}, '{migration.name}',"
+                " strftime('%Y-%m-%dT%H:%M:%SZ'));"
+                "\nCOMMIT;"
+            )
+        except Exception:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+        _LOGGER.info("applied migration %04d_%s", migration.version, migration.name)
+        applied.append(migration.version)
+    return applied
+
+
+async def pending_migrations(path: Path) -> list[Migration]:
+    """Return the bundled migrations a database file has not applied yet (read-only)."""
+    async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        async with conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return bundled_migrations()
+        async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+            done = {row[0] for row in await cursor.fetchall()}
+    return [m for m in bundled_migrations() if m.version not in done]

@@ -1,0 +1,28 @@
+"""Telegram updates whose effects are committed, so a redelivery changes nothing twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from storage.db import Tx
+from storage.times import to_db
+
+
+async def claim(tx: Tx, update_id: int, now: datetime) -> bool:
+    """Record an update as processed inside the transaction of its effects.
+
+    Returns False when it was processed before: the caller then changes nothing.
+    """
+    cursor = await tx.execute(
+        "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
+        (update_id, to_db(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def forget_older_than(tx: Tx, now: datetime, age: timedelta) -> int:
+    """Drop old entries: Telegram keeps undelivered updates for 24 hours at most."""
+    cursor = await tx.execute(
+        "DELETE FROM processed_updates WHERE processed_at < ?", (to_db(now - age),)
+    )
+    return cursor.rowcount
