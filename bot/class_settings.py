@@ -1,0 +1,370 @@
+"""Per-class settings: read from the class sheet of an import, stored as JSON with the class.
+
+Every setting is optional; an empty cell means the default.
+
+==============================  ==============  ===========  ====================================
+column                          Chinese header  default      meaning
+==============================  ==============  ===========  ====================================
+leave_limit_ratio               请假上限        1/7          share of the class's total class
+                                                             hours of leave above which a
+                                                             trainee is flagged for dismissal;
+                                                             ``1/7``, ``0.15`` or ``15%``, in
+                                                             (0, 1]
+checkin_mode                    签到方式        none         how a check-in is proven: ``none``,
+                                                             ``code`` (rotating code shown in the
+                                                             room), ``location`` (inside the
+                                                             venue), ``code+location`` (both)
+venue_lat, venue_lon            场地纬度,        (none)       the venue's latitude and longitude
+                                场地经度                      in degrees; required by the location
+                                                             modes
+venue_radius_m                  签到半径(米)    300          how far from the venue, in metres, a
+                                                             location check-in is accepted
+checkin_opens_min               签到提前分钟    30           check-in opens this many minutes
+                                                             before a session starts
+late_grace_min                  迟到宽限分钟    5            a check-in this many minutes after
+                                                             the start is still on time
+checkout_opens_min              签退提前分钟    10           check-out opens this many minutes
+                                                             before a session ends
+checkout_closes_min             签退截止分钟    30           check-out closes this many minutes
+                                                             after a session ends
+double_checkin                  双签到          yes          whether trainees also check out
+                                                             (双签到), so leaving early shows;
+                                                             yes/no, true/false, 1/0, 是/否
+leave_second_level_hours        二级审批学时    (one day)    leave longer than this many class
+                                                             hours also needs the school's
+                                                             approval; empty means longer than
+                                                             one day of sessions
+absence_counts_toward_limit     缺勤计入请假    yes          whether unexcused absence counts
+                                                             toward the leave limit
+digest_time                     日报时间        07:30        local time of the class managers'
+                                                             daily digest (``HH:MM``)
+remind_before_min               课前提醒分钟    15           trainees are reminded this many
+                                                             minutes before a session
+instructor_remind_before_min    教师提醒分钟    60           instructors are reminded this many
+                                                             minutes before their session
+rating_window_minutes           测评时限分钟    1440         a session can be rated for this many
+                                                             minutes after it ends
+rating_min_responses            测评最少人数    3            an instructor sees a summary only
+                                                             from this many ratings, so no single
+                                                             rating can be traced back
+locale                          语言            zh           the class's language (``zh`` or
+                                                             ``en``) for people whose Telegram
+                                                             language is unknown
+==============================  ==============  ===========  ====================================
+
+Minutes and counts are whole numbers, zero or more; the radius is at least 1 metre.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from fractions import Fraction
+from typing import Any, Final, Literal, get_args
+
+from bot.texts import Locale, parse_locale
+
+CheckinMode = Literal["none", "code", "location", "code+location"]
+CHECKIN_MODES: Final[tuple[CheckinMode, ...]] = get_args(CheckinMode)
+
+
+@dataclass(frozen=True)
+class ClassSettings:
+    """The settings of one class; see the module docstring for each field."""
+
+    leave_limit_ratio: Fraction = Fraction(1, 7)
+    checkin_mode: CheckinMode = "none"
+    venue_lat: float | None = None
+    venue_lon: float | None = None
+    venue_radius_m: int = 300
+    checkin_opens_min: int = 30
+    late_grace_min: int = 5
+    checkout_opens_min: int = 10
+    checkout_closes_min: int = 30
+    double_checkin: bool = True
+    leave_second_level_hours: float | None = None
+    absence_counts_toward_limit: bool = True
+    digest_time: time = field(default=time(7, 30))
+    remind_before_min: int = 15
+    instructor_remind_before_min: int = 60
+    rating_window_minutes: int = 1440
+    rating_min_responses: int = 3
+    locale: Locale = "zh"
+
+
+# Each setting's column name and its Chinese header; both are accepted in the class sheet.
+SETTING_COLUMNS: Final[dict[str, str]] = {
+    "leave_limit_ratio": "请假上限",
+    "checkin_mode": "签到方式",
+    "venue_lat": "场地纬度",
+    "venue_lon": "场地经度",
+    "venue_radius_m": "签到半径(米)",
+    "checkin_opens_min": "签到提前分钟",
+    "late_grace_min": "迟到宽限分钟",
+    "checkout_opens_min": "签退提前分钟",
+    "checkout_closes_min": "签退截止分钟",
+    "double_checkin": "双签到",
+    "leave_second_level_hours": "二级审批学时",
+    "absence_counts_toward_limit": "缺勤计入请假",
+    "digest_time": "日报时间",
+    "remind_before_min": "课前提醒分钟",
+    "instructor_remind_before_min": "教师提醒分钟",
+    "rating_window_minutes": "测评时限分钟",
+    "rating_min_responses": "测评最少人数",
+    "locale": "语言",
+}
+
+# Booleans as people write them in either language.
+BOOLEAN_ALIASES: Final[dict[str, bool]] = {
+    "yes": True,
+    "y": True,
+    "true": True,
+    "1": True,
+    "是": True,
+    "no": False,
+    "n": False,
+    "false": False,
+    "0": False,
+    "否": False,
+}
+
+# The parts of a check-in mode, as a Chinese sheet names them.
+_MODE_PART_ALIASES: Final[dict[str, str]] = {
+    "code": "code",
+    "签到码": "code",
+    "location": "location",
+    "定位": "location",
+    "位置": "location",
+    "none": "none",
+    "无": "none",
+}
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    """One bad setting cell: the column as given, a problem code and message values."""
+
+    column: str
+    code: str
+    params: Mapping[str, str]
+
+
+class _Bad(ValueError):
+    """A cell that does not hold a valid value; carries the problem code and values."""
+
+    def __init__(self, code: str, **params: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def setting_name(header: str) -> str | None:
+    """Return the setting a column header names (English or Chinese, any case), or None."""
+    key = _header_key(header)
+    for name, alias in SETTING_COLUMNS.items():
+        if key in (name, _header_key(alias)):
+            return name
+    return None
+
+
+def parse_settings(cells: Mapping[str, str]) -> tuple[ClassSettings, list[SettingProblem]]:
+    """Read settings from cells keyed by column header; bad cells keep the default."""
+    values: dict[str, Any] = {}
+    problems: list[SettingProblem] = []
+    columns: dict[str, str] = {}
+    failed: set[str] = set()
+    for header, text in cells.items():
+        name = setting_name(header)
+        if name is None:
+            continue  # the caller decides what an unknown column means
+        columns[name] = header
+        if not text.strip():
+            continue
+        try:
+            values[name] = _PARSERS[name](unicodedata.normalize("NFKC", text).strip())
+        except _Bad as bad:
+            problems.append(SettingProblem(header, bad.code, {"value": text.strip(), **bad.params}))
+            failed.add(name)
+    settings = replace(ClassSettings(), **values)
+    problems.extend(_check_venue(settings, columns, failed))
+    return settings, problems
+
+
+def _check_venue(
+    settings: ClassSettings, columns: Mapping[str, str], bad: set[str]
+) -> list[SettingProblem]:
+    # A location check-in without a venue could never succeed, so refuse it at import.
+    # A coordinate whose cell was bad is already reported on that cell.
+    if "location" not in settings.checkin_mode:
+        return []
+    missing = [
+        name
+        for name in ("venue_lat", "venue_lon")
+        if getattr(settings, name) is None and name not in bad
+    ]
+    if not missing:
+        return []
+    return [
+        SettingProblem(
+            columns.get("checkin_mode", "checkin_mode"),
+            "venue_required",
+            {"value": settings.checkin_mode, "missing": ", ".join(missing)},
+        )
+    ]
+
+
+def to_json(settings: ClassSettings) -> str:
+    """Write settings as JSON, keys in field order, every value exact."""
+    data: dict[str, Any] = {}
+    for item in fields(ClassSettings):
+        value = getattr(settings, item.name)
+        if isinstance(value, Fraction):
+            value = str(value)
+        elif isinstance(value, time):
+            value = value.strftime("%H:%M")
+        data[item.name] = value
+    return json.dumps(data, ensure_ascii=False)
+
+
+def from_json(text: str | None) -> ClassSettings:
+    """Read settings written by to_json; unknown keys are ignored, missing keys defaulted."""
+    data = json.loads(text) if text and text.strip() else {}
+    if not isinstance(data, dict):
+        raise ValueError("class settings JSON is not an object")
+    values: dict[str, Any] = {}
+    for item in fields(ClassSettings):
+        if item.name not in data:
+            continue  # written by an older version: the default applies
+        value = data[item.name]
+        if value is None:
+            values[item.name] = None
+        elif isinstance(value, bool):
+            values[item.name] = value
+        elif isinstance(value, int | float) and item.name in _FLOATS:
+            values[item.name] = float(value)
+        elif isinstance(value, int):
+            values[item.name] = value
+        else:
+            values[item.name] = _PARSERS[item.name](str(value))
+    return replace(ClassSettings(), **values)
+
+
+def _header_key(header: str) -> str:
+    return unicodedata.normalize("NFKC", header).strip().strip("*").strip().lower()
+
+
+def _ratio(text: str) -> Fraction:
+    compact = text.replace(" ", "")
+    try:
+        ratio = Fraction(compact[:-1]) / 100 if compact.endswith("%") else Fraction(compact)
+    except (ValueError, ZeroDivisionError):
+        raise _Bad("bad_ratio") from None
+    if not 0 < ratio <= 1:
+        raise _Bad("bad_ratio")
+    return ratio
+
+
+def _checkin_mode(text: str) -> CheckinMode:
+    parts = {_MODE_PART_ALIASES.get(part.strip().lower()) for part in re.split(r"[+,、;&]", text)}
+    if None in parts or not parts:
+        raise _Bad("bad_choice", choices=", ".join(CHECKIN_MODES))
+    if parts == {"none"}:
+        return "none"
+    if parts == {"code"}:
+        return "code"
+    if parts == {"location"}:
+        return "location"
+    if parts == {"code", "location"}:
+        return "code+location"
+    raise _Bad("bad_choice", choices=", ".join(CHECKIN_MODES))
+
+
+def _number(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise _Bad("bad_number") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise _Bad("out_of_range", min=_show(low), max=_show(high))
+        return value
+
+    return parse
+
+
+def _whole(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        # "30.0" is what a spreadsheet number often becomes as text; it is still 30.
+        try:
+            value = float(text)
+        except ValueError:
+            raise _Bad("bad_integer", min=str(low)) from None
+        if not value.is_integer() or value < low:
+            raise _Bad("bad_integer", min=str(low))
+        return int(value)
+
+    return parse
+
+
+def _positive_hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _Bad("bad_number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise _Bad("out_of_range", min="0", max="∞")
+    return value
+
+
+def _boolean(text: str) -> bool:
+    try:
+        return BOOLEAN_ALIASES[text.lower()]
+    except KeyError:
+        raise _Bad("bad_bool") from None
+
+
+def _clock(text: str) -> time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::00)?", text)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise _Bad("bad_time")
+    return time(int(match[1]), int(match[2]))
+
+
+def _locale(text: str) -> Locale:
+    # zh-CN, zh_TW, en-US: only the language matters here.
+    locale = parse_locale(re.split(r"[-_]", text, maxsplit=1)[0])
+    if locale is None:
+        raise _Bad("bad_choice", choices="zh, en")
+    return locale
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+_FLOATS: Final = frozenset({"venue_lat", "venue_lon", "leave_second_level_hours"})
+_PARSERS: Final[dict[str, Callable[[str], Any]]] = {
+    "leave_limit_ratio": _ratio,
+    "checkin_mode": _checkin_mode,
+    "venue_lat": _number(-90, 90),
+    "venue_lon": _number(-180, 180),
+    "venue_radius_m": _whole(1),
+    "checkin_opens_min": _whole(0),
+    "late_grace_min": _whole(0),
+    "checkout_opens_min": _whole(0),
+    "checkout_closes_min": _whole(0),
+    "double_checkin": _boolean,
+    "leave_second_level_hours": _positive_hours,
+    "absence_counts_toward_limit": _boolean,
+    "digest_time": _clock,
+    "remind_before_min": _whole(0),
+    "instructor_remind_before_min": _whole(0),
+    "rating_window_minutes": _whole(0),
+    "rating_min_responses": _whole(1),
+    "locale": _locale,
+}

@@ -1,0 +1,70 @@
+"""What an import produces: a validated class plan, or every problem found in the file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from bot.class_settings import ClassSettings
+from bot.roles import Role
+
+# The order problems are listed in: the order a person reads the workbook.
+SHEETS: tuple[str, ...] = ("class", "roster", "schedule")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file, located by sheet, row and column."""
+
+    code: str
+    sheet: str  # "class" | "roster" | "schedule", whatever the file called it
+    row: int | None  # the row number a spreadsheet shows (header = 1); None: whole sheet
+    column: str | None  # the header as written in the file, so the user can find it
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PersonPlan:
+    """One roster row: a person and their roles in the class."""
+
+    row: int
+    name: str
+    phone: str  # normalised by bot.phones.normalize_phone
+    roles: frozenset[Role]
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """One timetable row: a lecture or activity with its instructors."""
+
+    row: int
+    external_id: str | None  # the id/编号 column
+    title: str
+    instructor_phones: tuple[str, ...]  # resolved through the roster, in the order written
+    starts_at: datetime  # aware, UTC
+    ends_at: datetime  # aware, UTC
+    location: str | None
+    hours: float
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """A whole class, checked and ready to be written."""
+
+    name: str
+    start_date: date
+    end_date: date
+    timezone: str
+    settings: ClassSettings
+    people: tuple[PersonPlan, ...]
+    sessions: tuple[SessionPlan, ...]
+
+
+class ImportRefused(Exception):
+    """The file was refused whole; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(f"import refused: {len(self.problems)} problem(s)")

@@ -1,0 +1,93 @@
+"""Checking the roster sheet: names, phones, roles; and finding instructors by name."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot.importer.model import PersonPlan
+from bot.importer.readers import RawRow
+from bot.importer.table import Progress, Table
+from bot.importer.values import name_key, split_list
+from bot.phones import normalize_phone
+from bot.roles import Role, parse_role
+
+
+@dataclass
+class Instructors:
+    """Who a schedule's instructor cell can name: roster people by name, roles attached."""
+
+    usable: bool = True  # False when the roster could not be read: nothing can be checked
+    # name key -> (phone, holds the instructor role); the phone is None when its cell was
+    # bad, which is reported on the roster and not again on every session of that person.
+    by_name: dict[str, list[tuple[str | None, bool]]] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> tuple[str | None, str | None]:
+        """The phone for an instructor name, or a problem code; (None, None) if the row was bad."""
+        people = self.by_name.get(name_key(name), [])
+        teaching = [phone for phone, is_instructor in people if is_instructor]
+        if len(teaching) == 1:
+            return teaching[0], None
+        if len(teaching) > 1:
+            return None, "ambiguous_instructor"
+        # On the roster without the instructor role: refused rather than promoted, because
+        # the role is what shows someone the rating summaries of a lecture.
+        return None, "not_instructor" if people else "unknown_instructor"
+
+
+def check_roster(
+    table: Table | None, progress: Progress | None
+) -> tuple[list[PersonPlan], Instructors]:
+    """Turn roster rows into people; every bad cell is recorded on the table."""
+    if table is None or table.empty:
+        return [], Instructors(usable=False)
+    if not table.rows:
+        table.problem(None, None, "no_rows")
+    people: list[PersonPlan] = []
+    # Without names, every instructor would look unknown: say nothing rather than noise.
+    instructors = Instructors(usable=all(table.has(c) for c in ("name", "phone", "role")))
+    first_row_of_phone: dict[str, int] = {}
+    for done, row in enumerate(table.rows, start=1):
+        before = len(table.problems)
+        name = table.text(row, "name") if table.required(row, "name") is not None else ""
+        phone = _phone(table, row)
+        duplicate = False
+        if phone is not None:
+            first = first_row_of_phone.setdefault(phone, row.number)
+            if first != row.number:
+                # Named on the later row, pointing at the first, so both can be found.
+                table.problem(row, "phone", "duplicate_phone", value=phone, first_row=str(first))
+                duplicate = True
+        roles = _roles(table, row)
+        unit = table.text(row, "unit") or None
+        if name and not duplicate:
+            instructors.by_name.setdefault(name_key(name), []).append(
+                (phone, Role.INSTRUCTOR in roles)
+            )
+        if len(table.problems) == before:
+            people.append(PersonPlan(row.number, name, phone or "", frozenset(roles), unit))
+        table.report(progress, done)
+    return people, instructors
+
+
+def _phone(table: Table, row: RawRow) -> str | None:
+    if table.required(row, "phone") is None:
+        return None
+    written = table.text(row, "phone")
+    phone = normalize_phone(written)
+    if phone is None:
+        table.problem(row, "phone", "bad_phone", value=written)
+    return phone
+
+
+def _roles(table: Table, row: RawRow) -> set[Role]:
+    if table.required(row, "role") is None:
+        return set()
+    roles: set[Role] = set()
+    for part in split_list(unicodedata.normalize("NFKC", table.text(row, "role"))):
+        role = parse_role(part)
+        if role is None:
+            table.problem(row, "role", "unknown_role", value=part)
+        else:
+            roles.add(role)
+    return roles
