@@ -1,0 +1,1 @@
+"""trainee-bot: a Telegram bot for training classes."""

@@ -1,0 +1,121 @@
+"""The trainee-bot command: run, import, invites, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import cli_tasks
+from bot.config import ENV_VARS, Config, ConfigError, load_config
+from bot.logs import setup_logging
+
+DESCRIPTION = """\
+trainee-bot: a Telegram bot for training classes (培训班).
+
+Configuration comes from environment variables; a flag overrides its variable:
+  TRAINEE_BOT_TOKEN    bot token from BotFather (secret; never printed)
+  TRAINEE_BOT_API_URL  Bot API server root (default https://api.telegram.org)
+  TRAINEE_BOT_DB       SQLite database file (default ./trainee-bot.sqlite3)
+  TRAINEE_BOT_TZ       default time zone of classes (default Asia/Shanghai)
+  TRAINEE_BOT_LOCALE   default language, zh or en (default zh)
+"""
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, *, token: bool) -> None:
+    group = parser.add_argument_group("configuration (overrides the environment)")
+    if token:
+        group.add_argument(
+            "--token",
+            help=f"bot token (prefer {ENV_VARS['token']}: flags show in the process list)",
+        )
+        group.add_argument("--api-url", dest="api_url", help="Bot API server root URL")
+    group.add_argument("--db", help="SQLite database file")
+    group.add_argument("--tz", help="default time zone for classes, e.g. Asia/Shanghai")
+    group.add_argument("--locale", choices=["zh", "en"], help="language of messages and output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand and its help."""
+    parser = argparse.ArgumentParser(
+        prog="trainee-bot",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run the bot against the Bot API (needs a token)",
+        description="Run the bot: poll the Bot API server at TRAINEE_BOT_API_URL with "
+        "TRAINEE_BOT_TOKEN and answer until Ctrl-C or SIGTERM. Migrations are applied at "
+        "start. Without a token it refuses; to try the bot without one, use "
+        "'trainee-bot sandbox'.",
+    )
+    _add_config_flags(run, token=True)
+
+    imp = sub.add_parser(
+        "import",
+        help="import or update a class from an .xlsx workbook or a folder of CSV files",
+        description="Load a class (its settings, roster and timetable) from an .xlsx workbook "
+        "with the sheets class, roster and schedule, or from a folder with class.csv, "
+        "roster.csv and schedule.csv. A file with any problem is refused whole, with every "
+        "problem listed by sheet, row and column, and nothing is written. Importing the same "
+        "class again updates it in place and says what changed.",
+    )
+    imp.add_argument("path", type=Path, help="the .xlsx file or the folder of CSV files")
+    imp.add_argument(
+        "--dry-run", action="store_true", help="check the file and report, but write nothing"
+    )
+    _add_config_flags(imp, token=False)
+
+    inv = sub.add_parser(
+        "invites",
+        help="write everyone's invite code and t.me link to a CSV file",
+        description="Write a CSV (UTF-8 with BOM, so Excel shows Chinese) with each person's "
+        "name, phone, roles, invite code and personal t.me link, for the class manager to "
+        "hand out. Opening the link binds that person's Telegram account.",
+    )
+    inv.add_argument("--class", dest="class_name", help="only this class (default: all)")
+    inv.add_argument("--out", type=Path, default=Path("invites.csv"), help="output CSV file")
+    inv.add_argument(
+        "--bot-username",
+        help="the bot's @username for the links (default: asked from the Bot API with the token)",
+    )
+    _add_config_flags(inv, token=True)
+
+    check = sub.add_parser(
+        "check",
+        help="validate the configuration and the database",
+        description="Validate every setting, open the database read-only and report pending "
+        "migrations and what it holds, and, when a token is set, ask the Bot API who the bot "
+        "is. Exits non-zero if anything is wrong.",
+    )
+    check.add_argument("--offline", action="store_true", help="do not contact the Bot API")
+    _add_config_flags(check, token=True)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides = {
+        key: getattr(args, key, None) for key in ("token", "api_url", "db", "tz", "locale")
+    }
+    return load_config(os.environ, overrides)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run the subcommand, return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = _config(args)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"configuration error: {problem}", file=sys.stderr)
+        return 2
+    secrets = [config.token.reveal()] if config.token else []
+    setup_logging(args.log_level.upper(), secrets)
+    return asyncio.run(cli_tasks.dispatch(args, config))

@@ -1,0 +1,186 @@
+"""What each trainee-bot subcommand does, once the configuration is valid."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from telegram import Bot
+
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.importer import ImportRefused, describe_problem, load_class_plan
+from bot.logs import redact
+from bot.runner import serve
+from bot.texts import Texts
+from storage import classes
+from storage.db import Database, pending_migrations
+from storage.imports import apply_plan
+
+
+async def dispatch(args: argparse.Namespace, config: Config) -> int:
+    """Run the subcommand named in args; return the exit code."""
+    if args.command == "run":
+        return await run(config)
+    if args.command == "import":
+        return await import_class(config, args.path, dry_run=args.dry_run)
+    if args.command == "invites":
+        return await write_invites(config, args.out, args.class_name, args.bot_username)
+    if args.command == "check":
+        return await check(config, offline=args.offline)
+    raise AssertionError(f"unknown command {args.command}")
+
+
+async def run(config: Config) -> int:
+    """Run the bot until stopped; refuse without a token rather than fall into a demo."""
+    if config.token is None:
+        print(
+            "no bot token: set TRAINEE_BOT_TOKEN (from BotFather) or pass --token.\n"
+            "To try the bot without Telegram, run: trainee-bot sandbox",
+            file=sys.stderr,
+        )
+        return 2
+    await serve(config)
+    return 0
+
+
+async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> int:
+    """Validate a class file and apply it; list every problem and write nothing if bad."""
+    texts = Texts()
+    locale = config.locale
+
+    def progress(sheet: str, done: int, total: int) -> None:
+        print(
+            texts.plain(locale, "cli.progress", sheet=sheet, done=done, total=total),
+            file=sys.stderr,
+        )
+
+    try:
+        plan = load_class_plan(path, default_timezone=config.timezone, progress=progress)
+    except ImportRefused as refused:
+        print(texts.plain(locale, "cli.refused", count=len(refused.problems)), file=sys.stderr)
+        for problem in refused.problems:
+            print("  " + describe_problem(texts, locale, problem), file=sys.stderr)
+        return 1
+    if dry_run:
+        print(
+            texts.plain(
+                locale,
+                "cli.dry_run_ok",
+                name=plan.name,
+                people=len(plan.people),
+                sessions=len(plan.sessions),
+            )
+        )
+        return 0
+    db = await Database.open(config.db_path)
+    try:
+        report = await apply_plan(db, plan, SystemClock().now(), progress)
+    finally:
+        await db.close()
+    print(texts.plain(locale, "cli.import_report", name=plan.name, r=report))
+    return 0
+
+
+async def write_invites(
+    config: Config, out: Path, class_name: str | None, bot_username: str | None
+) -> int:
+    """Write each person's invite code and t.me link to a CSV for the class manager."""
+    texts = Texts()
+    locale = config.locale
+    if bot_username is None:
+        if config.token is None:
+            print(texts.plain(locale, "cli.invites_need_username"), file=sys.stderr)
+            return 2
+        async with Bot(
+            config.token.reveal(), base_url=config.base_url, base_file_url=config.base_file_url
+        ) as bot:
+            bot_username = bot.username
+    bot_username = bot_username.lstrip("@")
+    db = await Database.open(config.db_path)
+    try:
+        chosen = await classes.all_classes(db)
+        if class_name is not None:
+            chosen = [c for c in chosen if c.name == class_name]
+            if not chosen:
+                print(texts.plain(locale, "cli.no_such_class", name=class_name), file=sys.stderr)
+                return 1
+        rows = []
+        for klass in chosen:
+            for entry in await classes.roster(db, klass.id):
+                roles = "、".join(texts.plain(locale, f"roles.{r}") for r in sorted(entry.roles))
+                link = f"https://t.me/{bot_username}?start={entry.invite_code}"
+                rows.append(
+                    [
+                        klass.name,
+                        entry.name,
+                        entry.phone,
+                        entry.unit or "",
+                        roles,
+                        entry.invite_code,
+                        link,
+                        "1" if entry.bound else "0",
+                    ]
+                )
+    finally:
+        await db.close()
+    header = texts.plain(locale, "cli.invites_header").split(",")
+    # utf-8-sig: Excel on Windows reads a BOM-less CSV as the local code page and garbles Chinese.
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
+    return 0
+
+
+async def check(config: Config, *, offline: bool) -> int:
+    """Report what is wrong with the database or the Bot API connection; 0 if nothing."""
+    problems: list[str] = []
+    print(f"database: {config.db_path}")
+    if not config.db_path.exists():
+        print("  does not exist yet: it is created by 'import' or 'run'")
+    else:
+        try:
+            pending = await pending_migrations(config.db_path)
+            db = await Database.open(config.db_path, migrate=False)
+            try:
+                row = await db.fetchone("PRAGMA quick_check")
+                if row is None or row[0] != "ok":
+                    problems.append(f"database integrity check failed: {row[0] if row else '?'}")
+                if pending:
+                    names = ", ".join(f"{m.version:04d}_{m.name}" for m in pending)
+                    print(f"  migrations to apply at next start: {names}")
+                else:
+                    counts = await db.fetchone(
+                        "SELECT (SELECT count(*) FROM classes), (SELECT count(*) FROM people),"
+                        " (SELECT count(*) FROM people WHERE telegram_user_id IS NOT NULL),"
+                        " (SELECT count(*) FROM sessions WHERE cancelled_at IS NULL)"
+                    )
+                    print(
+                        f"  classes: {counts[0]}, people: {counts[1]} ({counts[2]} bound),"
+                        f" sessions: {counts[3]}"
+                    )
+            finally:
+                await db.close()
+        except Exception as error:  # noqa: BLE001 - reported, that is the point of check
+            problems.append(f"database cannot be read: {error}")
+    print(f"Bot API: {config.api_url}")
+    if config.token is None:
+        print("  no token set (TRAINEE_BOT_TOKEN): 'run' will refuse to start")
+    elif not offline:
+        try:
+            async with Bot(
+                config.token.reveal(), base_url=config.base_url, base_file_url=config.base_file_url
+            ) as bot:
+                print(f"  token accepted: the bot is @{bot.username}")
+        except Exception as error:  # noqa: BLE001 - reported, that is the point of check
+            detail = redact(str(error), [config.token.reveal()])
+            problems.append(f"Bot API at {config.api_url} refused or unreachable: {detail}")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if not problems:
+        print("ok")
+    return 1 if problems else 0

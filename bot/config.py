@@ -1,0 +1,143 @@
+"""Configuration: environment variables, overridden by command-line flags, validated once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.texts import Locale, parse_locale
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DB = "./trainee-bot.sqlite3"
+DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_LOCALE: Locale = "zh"
+
+# Each setting: (environment variable, flag destination).
+ENV_VARS = {
+    "token": "TRAINEE_BOT_TOKEN",
+    "api_url": "TRAINEE_BOT_API_URL",
+    "db": "TRAINEE_BOT_DB",
+    "tz": "TRAINEE_BOT_TZ",
+    "locale": "TRAINEE_BOT_LOCALE",
+}
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret itself: only to hand it to the library that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; ``problems`` says every reason, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration of one bot process."""
+
+    token: Secret | None
+    api_url: str
+    db_path: Path
+    timezone: str
+    locale: Locale
+
+    @property
+    def base_url(self) -> str:
+        """The Bot API method root PTB wants (``<api>/bot``; PTB appends the token)."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """The Bot API file download root (``<api>/file/bot``)."""
+        return f"{self.api_url}/file/bot"
+
+
+def load_config(
+    env: Mapping[str, str], overrides: Mapping[str, str | None] | None = None
+) -> Config:
+    """Build the Config from the environment and flags (flags win); raise ConfigError."""
+    overrides = overrides or {}
+
+    def pick(key: str, default: str | None) -> str | None:
+        flag = overrides.get(key)
+        if flag is not None:
+            return flag
+        value = env.get(ENV_VARS[key])
+        return value if value not in (None, "") else default
+
+    problems: list[str] = []
+
+    raw_token = pick("token", None)
+    token = None
+    if raw_token is not None:
+        raw_token = raw_token.strip()
+        if not _TOKEN_SHAPE.match(raw_token):
+            # Never echo the value: a mistyped token is still mostly a token.
+            problems.append(
+                f"{ENV_VARS['token']}: not a bot token (expected the form 123456:ABC..., "
+                "as BotFather gives it)"
+            )
+        else:
+            token = Secret(raw_token)
+
+    api_url = (pick("api_url", DEFAULT_API_URL) or "").strip().rstrip("/")
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(
+            f"{ENV_VARS['api_url']}: {api_url!r} is not an http(s) URL "
+            "(e.g. https://api.telegram.org or http://127.0.0.1:8081)"
+        )
+    elif parts.path.endswith("/bot") or parts.query:
+        problems.append(
+            f"{ENV_VARS['api_url']}: give the server's root, without /bot or a query "
+            f"(got {api_url!r})"
+        )
+
+    db_path = Path(pick("db", DEFAULT_DB) or DEFAULT_DB).expanduser()
+    if db_path.exists() and db_path.is_dir():
+        problems.append(f"{ENV_VARS['db']}: {db_path} is a folder, not a database file")
+    elif not db_path.parent.exists():
+        problems.append(f"{ENV_VARS['db']}: the folder {db_path.parent} does not exist")
+
+    tz = (pick("tz", DEFAULT_TZ) or DEFAULT_TZ).strip()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"{ENV_VARS['tz']}: unknown time zone {tz!r} (e.g. Asia/Shanghai)")
+
+    raw_locale = pick("locale", DEFAULT_LOCALE)
+    locale = parse_locale(raw_locale)
+    if locale is None:
+        problems.append(f"{ENV_VARS['locale']}: {raw_locale!r} is not a language: use zh or en")
+
+    if problems:
+        raise ConfigError(problems)
+    return Config(
+        token=token,
+        api_url=api_url,
+        db_path=db_path,
+        timezone=tz,
+        locale=locale or DEFAULT_LOCALE,
+    )

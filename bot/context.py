@@ -1,0 +1,68 @@
+"""The typed context every handler gets: shared services and who is speaking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.roles import Role
+from bot.texts import Locale, Texts
+from storage.classes import Membership
+from storage.db import Database
+from storage.people import Person
+
+
+class BotData:
+    """Services shared by all handlers; PTB creates it empty, build_application fills it."""
+
+    db: Database
+    texts: Texts
+    clock: Clock
+    config: Config
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind an update, as the database knows them at this moment."""
+
+    user_id: int
+    person: Person | None
+    memberships: tuple[Membership, ...]
+    locale: Locale
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Every role held, in any active class."""
+        return frozenset(Role(r) for m in self.memberships for r in m.roles)
+
+
+class Context(CallbackContext[ExtBot[None], dict, dict, BotData]):
+    """CallbackContext with typed bot_data and the Viewer set by the identity guard."""
+
+    viewer: Viewer | None = None
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        return self.bot_data.db
+
+    @property
+    def texts(self) -> Texts:
+        """The templates."""
+        return self.bot_data.texts
+
+    @property
+    def locale(self) -> Locale:
+        """The language to answer in."""
+        return self.viewer.locale if self.viewer else self.bot_data.config.locale
+
+    def t(self, name: str, /, **values: object) -> str:
+        """Render a message in the viewer's language."""
+        return self.bot_data.texts.render(self.locale, name, **values)
+
+    def label(self, name: str, /, **values: object) -> str:
+        """Render a button label in the viewer's language."""
+        return self.bot_data.texts.plain(self.locale, name, **values)

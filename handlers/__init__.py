@@ -1,0 +1,24 @@
+"""Telegram-facing features, one module each, registered here in a deliberate order."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import errors, fallback, help, identity, lang, roster, start
+
+# Group -1 runs first for every update and resolves who is speaking (context.viewer).
+IDENTITY_GROUP = -1
+
+
+def register(app: Application) -> None:
+    """Add every handler to the application, guards first, fallbacks last."""
+    identity.register(app, group=IDENTITY_GROUP)
+    # Features: within a group the first matching handler wins, so order matters only
+    # where filters overlap; none of these do.
+    start.register(app)
+    help.register(app)
+    lang.register(app)
+    roster.register(app)
+    # Whatever no feature took: unknown commands, stray text, stale buttons.
+    fallback.register(app)
+    app.add_error_handler(errors.on_error)

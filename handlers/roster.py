@@ -1,0 +1,45 @@
+"""/roster: for class staff, who has bound their account and who has not yet."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.commands import COMMANDS
+from bot.context import Context
+from bot.roles import Role
+from handlers.common import PRIVATE, viewer_of
+from storage import classes
+
+_ALLOWED = next(c.roles for c in COMMANDS if c.name == "roster") or frozenset()
+# Names listed per class at most: a 900-person class must still fit one message.
+MAX_NAMES = 60
+
+
+async def show_roster(update: Update, context: Context) -> None:
+    """List, per class the viewer manages or monitors, the people not bound yet."""
+    viewer = viewer_of(context)
+    message = update.effective_message
+    staff_of = [m for m in viewer.memberships if {Role(r) for r in m.roles} & _ALLOWED]
+    if viewer.person is None or not staff_of:
+        await message.reply_text(context.t("roster.not_allowed"))
+        return
+    sections = []
+    for membership in staff_of:
+        entries = await classes.roster(context.db, membership.klass.id)
+        unbound = [e.name for e in entries if not e.bound]
+        sections.append(
+            {
+                "name": membership.klass.name,
+                "total": len(entries),
+                "bound": len(entries) - len(unbound),
+                "unbound": unbound[:MAX_NAMES],
+                "more": max(0, len(unbound) - MAX_NAMES),
+            }
+        )
+    await message.reply_text(context.t("roster.overview", classes=sections))
+
+
+def register(app: Application) -> None:
+    """Add /roster."""
+    app.add_handler(CommandHandler("roster", show_roster, filters=PRIVATE))

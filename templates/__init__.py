@@ -1,0 +1,1 @@
+"""The texts of every message, one folder per language (package data, no code)."""

@@ -1,0 +1,149 @@
+"""The trainee-bot command: import, invites, check, run, as a school's staff would use them."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, main
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment with the database in a temp folder; returns the db path."""
+    for name in ("TOKEN", "API_URL", "DB", "TZ", "LOCALE"):
+        monkeypatch.delenv(f"TRAINEE_BOT_{name}", raising=False)
+    db = tmp_path / "bot.sqlite3"
+    monkeypatch.setenv("TRAINEE_BOT_DB", str(db))
+    return db
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if r[0] not in ("schema_migrations", "sqlite_sequence")
+        ]
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    for command in ("run", "import", "invites", "check"):
+        with pytest.raises(SystemExit) as done:
+            parser.parse_args([command, "--help"])
+        assert done.value.code == 0
+        assert len(capsys.readouterr().out) > 200
+
+
+def test_import_then_import_again_reports_no_changes(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(EXAMPLE)]) == 0
+    first = capsys.readouterr().out
+    assert "2026年秋季处级干部进修班" in first
+    counts = table_counts(env)
+    assert counts["people"] > 10 and counts["sessions"] > 5
+    assert main(["import", str(EXAMPLE)]) == 0
+    assert "没有变化" in capsys.readouterr().out
+    counts.pop("audit_log")
+    again = table_counts(env)
+    again.pop("audit_log")
+    assert again == counts
+
+
+def test_a_timetable_edit_is_a_reimport_that_says_what_changed(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "class"
+    shutil.copytree(EXAMPLE, folder)
+    assert main(["import", str(folder)]) == 0
+    capsys.readouterr()
+    schedule = folder / "schedule.csv"
+    text = schedule.read_text("utf-8-sig")
+    first_row = text.splitlines()[1]
+    schedule.write_text(text.replace(first_row, first_row.replace("08:30", "09:00", 1)), "utf-8")
+    assert main(["import", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "课程变更：开班式暨入学教育（开始时间）" in out and "没有变化" not in out
+
+
+def test_a_bad_file_is_refused_whole_with_every_problem(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "bad"
+    shutil.copytree(EXAMPLE, folder)
+    roster = folder / "roster.csv"
+    lines = roster.read_text("utf-8-sig").splitlines()
+    lines.append(lines[-1])  # a duplicate phone
+    roster.write_text("\n".join(lines) + "\n", "utf-8")
+    assert main(["import", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "roster" in err
+    assert not env.exists() or table_counts(env).get("people", 0) == 0
+
+
+def test_invites_csv_has_a_link_per_person(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(EXAMPLE)]) == 0
+    out = tmp_path / "invites.csv"
+    assert main(["invites", "--out", str(out), "--bot-username", "@school_bot"]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    header, body = rows[0], rows[1:]
+    assert len(body) == table_counts(env)["people"]
+    links = [
+        row[header.index(next(h for h in header if "link" in h.lower() or "链接" in h))]
+        for row in body
+    ]
+    assert all(link.startswith("https://t.me/school_bot?start=") for link in links)
+    assert len(set(links)) == len(links)
+
+
+def test_invites_without_a_username_or_token_says_what_to_do(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(EXAMPLE)]) == 0
+    assert main(["invites"]) == 2
+    assert "--bot-username" in capsys.readouterr().err
+
+
+def test_check_reports_a_good_database_offline(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(EXAMPLE)]) == 0
+    capsys.readouterr()
+    assert main(["check", "--offline"]) == 0
+    out = capsys.readouterr().out
+    assert "classes: 1" in out and out.rstrip().endswith("ok")
+
+
+def test_check_reports_bad_configuration(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TRAINEE_BOT_TZ", "Nowhere/Land")
+    assert main(["check", "--offline"]) == 2
+    assert "TRAINEE_BOT_TZ" in capsys.readouterr().err
+
+
+def test_check_reports_an_unreadable_database(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.write_bytes(b"this is not a database" * 100)
+    assert main(["check", "--offline"]) == 1
+    assert "problem:" in capsys.readouterr().err
+
+
+def test_run_without_a_token_points_to_the_sandbox(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run"]) == 2
+    assert "trainee-bot sandbox" in capsys.readouterr().err

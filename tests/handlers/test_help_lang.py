@@ -1,0 +1,137 @@
+"""/help by role, /lang, /roster, fallbacks and the error handler, through the Application."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.callbacks import Action, pack
+from bot.importer.model import ClassPlan
+from bot.roles import Role
+from storage import people
+from storage.db import Database
+from tests.handlers.test_binding import someone
+from tests.harness import BotHarness, Person
+
+
+async def bind(bot: BotHarness, plan: ClassPlan, role: Role, index: int = 0, **kw: str) -> Person:
+    user = bot.person(**kw)
+    await user.shares_contact(someone(plan, role, index).phone)
+    return user
+
+
+async def bind_plain_trainee(bot: BotHarness, plan: ClassPlan) -> Person:
+    """A trainee with no other role (the example's first trainee is also the monitor)."""
+    user = bot.person()
+    await user.shares_contact(next(p for p in plan.people if p.roles == {Role.TRAINEE}).phone)
+    return user
+
+
+async def test_help_for_a_stranger_explains_binding(bot: BotHarness) -> None:
+    [reply] = await bot.person().says("/help")
+    assert "还没有绑定" in reply.text
+
+
+async def test_help_lists_each_class_with_roles_and_their_commands(
+    bot: BotHarness, example_class: ClassPlan
+) -> None:
+    trainee = await bind_plain_trainee(bot, example_class)
+    [reply] = await trainee.says("/help")
+    assert example_class.name in reply.text and "学员" in reply.text
+    assert "/help" in reply.text and "/lang" in reply.text
+    assert "/roster" not in reply.text
+
+    manager = await bind(bot, example_class, Role.MANAGER)
+    [reply] = await manager.says("/help")
+    assert "班主任" in reply.text and "/roster" in reply.text
+
+
+async def test_help_shows_every_role_a_person_holds(
+    bot: BotHarness, example_class: ClassPlan
+) -> None:
+    # The example's first class manager also teaches (班主任、授课教师).
+    both = next(p for p in example_class.people if {Role.MANAGER, Role.INSTRUCTOR} <= p.roles)
+    user = bot.person()
+    await user.shares_contact(both.phone)
+    [reply] = await user.says("/help")
+    assert "班主任、授课教师" in reply.text
+
+
+async def test_lang_buttons_switch_language_and_menu(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    user = await bind(bot, example_class, Role.TRAINEE)
+    [choice] = await user.says("/lang")
+    assert choice.button_texts == ["中文", "English"]
+    await user.presses_button(choice, "English")
+    assert user.last().text == "Language set to English."  # the same message, edited
+    person = await people.by_telegram_user(db, user.id)
+    assert person.locale == "en"
+    [reply] = await user.says("/help")
+    assert reply.text.startswith("Hello,")
+    menu = bot.telegram.calls_of("setMyCommands")[-1].params["commands"]
+    assert {"command": "help", "description": "What I can do for you"} in menu
+
+
+async def test_lang_with_an_argument_and_a_bad_argument(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    user = await bind(bot, example_class, Role.TRAINEE)
+    [reply] = await user.says("/lang klingon")
+    assert "不支持" in reply.text
+    assert (await people.by_telegram_user(db, user.id)).locale == "zh"
+    [reply] = await user.says("/lang en")
+    assert reply.text == "Language set to English."
+
+
+@pytest.mark.parametrize("data", ["1|ls|fr", "1|ls", "garbage", "0|ls|en", "1|zz|en"])
+async def test_forged_or_stale_buttons_get_a_clear_answer_and_change_nothing(
+    bot: BotHarness, example_class: ClassPlan, db: Database, data: str
+) -> None:
+    user = await bind(bot, example_class, Role.TRAINEE)
+    [choice] = await user.says("/lang")
+    await user.presses(choice.message_id, data)
+    answer = bot.telegram.calls_of("answerCallbackQuery")[-1]
+    assert answer.params["text"] == "这个按钮已失效，请重新发送命令。"
+    assert (await people.by_telegram_user(db, user.id)).locale == "zh"
+
+
+async def test_a_stranger_pressing_a_language_button_changes_nothing(bot: BotHarness) -> None:
+    user = bot.person()
+    [reply] = await user.says("/start")
+    await user.presses(reply.message_id, pack(Action.LANG_SET, "en"))
+    assert bot.telegram.calls_of("answerCallbackQuery")[-1].params["show_alert"] is True
+
+
+async def test_roster_for_staff_only(bot: BotHarness, example_class: ClassPlan) -> None:
+    trainee = await bind_plain_trainee(bot, example_class)
+    [reply] = await trainee.says("/roster")
+    assert "只有班主任" in reply.text
+    manager = await bind(bot, example_class, Role.MANAGER)
+    [reply] = await manager.says("/roster")
+    total = len(example_class.people)
+    assert f"已绑定 2 / {total} 人" in reply.text
+    assert someone(example_class, Role.TRAINEE, 2).name in reply.text  # not bound yet
+    assert someone(example_class, Role.TRAINEE, 1).name not in reply.text  # the one bound
+
+
+async def test_stray_text_is_answered(bot: BotHarness, example_class: ClassPlan) -> None:
+    [reply] = await bot.person().says("hello?")
+    assert "还没有绑定" in reply.text
+    user = await bind(bot, example_class, Role.TRAINEE)
+    [reply] = await user.says("/nonsense")
+    assert "/help" in reply.text
+
+
+async def test_an_error_is_logged_and_the_person_told_politely(
+    bot: BotHarness, example_class: ClassPlan, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await bind(bot, example_class, Role.TRAINEE)
+    # Break the database under the bot: the identity guard's query will fail.
+    await db.write(lambda tx: tx.execute("ALTER TABLE memberships RENAME TO gone"))
+    with caplog.at_level(logging.ERROR):
+        [reply] = await user.says("/help")
+    assert "抱歉" in reply.text
+    record = next(r for r in caplog.records if "error while handling update" in r.getMessage())
+    assert record.exc_info is not None

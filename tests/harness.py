@@ -1,0 +1,94 @@
+"""A conversation with the real bot: a person does something, the bot answers this.
+
+Updates go into the real PTB Application through process_update; the bot's calls go out
+through FakeRequest to an in-memory FakeTelegram, which answers like the Bot API and refuses
+what Telegram would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.testing import FakeTelegram, ShownMessage
+from storage.db import Database
+
+
+class Person:
+    """A Telegram user in a test, talking to the bot."""
+
+    def __init__(self, harness: BotHarness, user_id: int, first_name: str, language_code: str):
+        self.harness = harness
+        self.id = user_id
+        self.first_name = first_name
+        self.language_code = language_code
+
+    async def says(self, text: str) -> list[ShownMessage]:
+        """Send a text or command; return what the bot sent this person in reply."""
+        return await self.harness.feed(self, self.harness.telegram.send_text(self.id, text))
+
+    async def shares_contact(self, phone: str, **kwargs: Any) -> list[ShownMessage]:
+        """Share a contact (one's own unless contact_user_id says otherwise)."""
+        update = self.harness.telegram.send_contact(self.id, phone, **kwargs)
+        return await self.harness.feed(self, update)
+
+    async def presses(self, message_id: int, data: str) -> list[ShownMessage]:
+        """Press an inline button with this callback data (forged data allowed)."""
+        update = self.harness.telegram.press(self.id, message_id, data)
+        return await self.harness.feed(self, update)
+
+    async def presses_button(self, message: ShownMessage, label: str) -> list[ShownMessage]:
+        """Press the button with this label on a message the bot sent."""
+        for row in message.reply_markup.get("inline_keyboard", []) if message.reply_markup else []:
+            for button in row:
+                if button["text"] == label:
+                    return await self.presses(message.message_id, button["callback_data"])
+        raise AssertionError(f"no button {label!r} on message {message.message_id}")
+
+    def chat(self) -> list[ShownMessage]:
+        """The chat with the bot as Telegram shows it now."""
+        return self.harness.telegram.chat(self.id)
+
+    def last(self) -> ShownMessage:
+        """The last message the bot sent (as shown now, edits applied)."""
+        message = self.harness.telegram.last_bot_message(self.id)
+        assert message is not None, "the bot never wrote to this person"
+        return message
+
+
+class BotHarness:
+    """The running Application, its Bot API double and its database."""
+
+    def __init__(self, app: Application, telegram: FakeTelegram, db: Database) -> None:
+        self.app = app
+        self.telegram = telegram
+        self.db = db
+        self._next_user = 1000
+
+    def person(
+        self,
+        first_name: str = "Test",
+        *,
+        language_code: str = "zh-hans",
+        user_id: int | None = None,
+    ) -> Person:
+        """A new Telegram user."""
+        if user_id is None:
+            self._next_user += 1
+            user_id = self._next_user
+        self.telegram.add_user(user_id, first_name, language_code=language_code)
+        return Person(self, user_id, first_name, language_code)
+
+    async def feed(self, person: Person, update: dict[str, Any]) -> list[ShownMessage]:
+        """Process one update through the Application; return the bot's new messages."""
+        before = {m.message_id for m in self.telegram.chat(person.id) if m.from_bot}
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return [
+            m for m in self.telegram.chat(person.id) if m.from_bot and m.message_id not in before
+        ]
+
+    async def redeliver(self, person: Person, update: dict[str, Any]) -> list[ShownMessage]:
+        """Deliver an update again, as Telegram does after a crash before confirmation."""
+        return await self.feed(person, update)

@@ -1,0 +1,139 @@
+"""The storage core against a real SQLite file: migrations, the write door, the reader."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database, Tx, bundled_migrations, pending_migrations
+
+
+async def test_open_applies_migrations_once_and_records_them(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await db.close()
+    db = await Database.open(path)  # a second start applies nothing again
+    try:
+        rows = await db.fetchall("SELECT version FROM schema_migrations ORDER BY version")
+        assert [r[0] for r in rows] == [m.version for m in bundled_migrations()]
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert mode[0] == "wal"
+        fk = await db.fetchone("PRAGMA foreign_keys")
+        assert fk[0] == 1
+    finally:
+        await db.close()
+    assert await pending_migrations(path) == []
+
+
+async def test_pending_migrations_of_a_new_file_are_all(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    sqlite3.connect(path).close()
+    assert [m.version for m in await pending_migrations(path)] == [
+        m.version for m in bundled_migrations()
+    ]
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    await db.write(
+        lambda tx: tx.execute(
+            "INSERT INTO schema_migrations VALUES (999, 'future', '2030-01-01T00:00:00Z')"
+        )
+    )
+    await db.close()
+    with pytest.raises(RuntimeError, match="newer trainee-bot"):
+        await Database.open(path)
+
+
+async def test_failing_write_rolls_back_alone_and_others_in_its_batch_commit(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+
+        def add(name: str, fail: bool = False):
+            async def op(tx: Tx) -> None:
+                await tx.execute(
+                    "INSERT INTO classes (name, start_date, end_date, timezone, created_at,"
+                    " updated_at) VALUES (?, '2026-01-01', '2026-01-02', 'UTC', 'x', 'x')",
+                    (name,),
+                )
+                if fail:
+                    raise ValueError("boom")
+
+            return op
+
+        results = await asyncio.gather(
+            db.write(add("a")),
+            db.write(add("b", fail=True)),
+            db.write(add("c")),
+            return_exceptions=True,
+        )
+        assert results[0] is None and results[2] is None
+        assert isinstance(results[1], ValueError)
+        names = [r[0] for r in await db.fetchall("SELECT name FROM classes ORDER BY name")]
+        assert names == ["a", "c"]
+        # The three writes waited together, so they shared one commit.
+        assert db.commits == 1
+    finally:
+        await db.close()
+
+
+async def test_reader_never_sees_a_write_before_its_commit(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    inside = asyncio.Event()
+    release = asyncio.Event()
+    try:
+
+        async def slow(tx: Tx) -> None:
+            await tx.execute(
+                "INSERT INTO classes (name, start_date, end_date, timezone, created_at,"
+                " updated_at) VALUES ('x', '2026-01-01', '2026-01-02', 'UTC', 'x', 'x')"
+            )
+            inside.set()
+            await release.wait()  # a test-only pause inside the transaction
+
+        task = asyncio.create_task(db.write(slow))
+        await inside.wait()
+        assert await db.fetchone("SELECT name FROM classes") is None
+        release.set()
+        await task
+        assert (await db.fetchone("SELECT name FROM classes"))[0] == "x"
+    finally:
+        await db.close()
+
+
+async def test_writes_are_serialised_not_interleaved(tmp_path: Path) -> None:
+    """Two read-modify-write ops never lose an update (the shared-connection trap)."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        await db.write(
+            lambda tx: tx.execute(
+                "INSERT INTO processed_updates (update_id, processed_at) VALUES (0, '0')"
+            )
+        )
+
+        async def bump(tx: Tx) -> None:
+            row = await tx.fetchone("SELECT processed_at FROM processed_updates WHERE update_id=0")
+            await asyncio.sleep(0)  # yield mid-transaction, as real handlers do on I/O
+            await tx.execute(
+                "UPDATE processed_updates SET processed_at = ? WHERE update_id = 0",
+                (str(int(row[0]) + 1),),
+            )
+
+        await asyncio.gather(*(db.write(bump) for _ in range(50)))
+        row = await db.fetchone("SELECT processed_at FROM processed_updates WHERE update_id = 0")
+        assert row[0] == "50"
+    finally:
+        await db.close()
+
+
+async def test_write_after_close_is_refused(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    await db.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await db.write(lambda tx: tx.execute("SELECT 1"))
