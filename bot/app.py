@@ -16,6 +16,7 @@ from bot.context import BotData, Context
 from bot.logs import install_record_redaction
 from bot.menus import publish_default_commands
 from bot.ordering import PerUserUpdateProcessor
+from bot.outbox import Outbox
 from bot.texts import Texts
 from storage.db import Database
 
@@ -67,6 +68,8 @@ def build_application(
     data.texts = texts or Texts()
     data.clock = clock
     data.config = config
+    data.outbox = Outbox(app.bot, db, clock)
+    data.planners = handlers.PLANNERS
     handlers.register(app)
     return app
 

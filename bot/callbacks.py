@@ -19,11 +19,19 @@ class Action(StrEnum):
     """What a button does; the value is what travels in the callback data."""
 
     LANG_SET = "ls"
+    # reminders:
+    # check-in:
+    # leave:
+    # ratings:
 
 
 # The argument types each action takes, in order. unpack() refuses anything else.
 ARG_TYPES: Final[dict[Action, tuple[type, ...]]] = {
     Action.LANG_SET: (str,),
+    # reminders:
+    # check-in:
+    # leave:
+    # ratings:
 }
 
 

@@ -26,6 +26,10 @@ _STAFF = frozenset({Role.MANAGER, Role.MONITOR, Role.ADMIN})
 COMMANDS: tuple[Command, ...] = (
     Command("help"),
     Command("roster", _STAFF),
+    # reminders:
+    # check-in:
+    # leave:
+    # ratings:
     Command("lang"),
 )
 

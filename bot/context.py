@@ -8,6 +8,8 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.jobs import Planner
+from bot.outbox import Outbox
 from bot.roles import Role
 from bot.texts import Locale, Texts
 from storage.classes import Membership
@@ -22,6 +24,8 @@ class BotData:
     texts: Texts
     clock: Clock
     config: Config
+    outbox: Outbox
+    planners: tuple[Planner, ...]  # every feature's timed work, see bot/jobs.py
 
 
 @dataclass(frozen=True)

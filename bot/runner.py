@@ -34,9 +34,11 @@ async def serve(
             await on_startup(app)
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             await app.start()
+            app.bot_data.outbox.start()
             _LOGGER.info("bot @%s is polling %s", app.bot.username, config.api_url)
             await stop.wait()
             _LOGGER.info("stopping")
+            await app.bot_data.outbox.stop()
             await app.updater.stop()
             await app.stop()
     finally:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.jobs import Planner
 from handlers import errors, fallback, help, identity, lang, roster, start
+
+# Every feature's timed work (bot/jobs.py), run by the scheduler.
+PLANNERS: tuple[Planner, ...] = (
+    # reminders:
+    # check-in:
+    # leave:
+    # ratings:
+)
 
 # Group -1 runs first for every update and resolves who is speaking (context.viewer).
 IDENTITY_GROUP = -1
@@ -19,6 +28,10 @@ def register(app: Application) -> None:
     help.register(app)
     lang.register(app)
     roster.register(app)
+    # reminders:
+    # check-in:
+    # leave:
+    # ratings:
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

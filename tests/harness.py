@@ -89,6 +89,25 @@ class BotHarness:
             m for m in self.telegram.chat(person.id) if m.from_bot and m.message_id not in before
         ]
 
+    async def deliver_outbox(self) -> int:
+        """Send everything the outbox holds that is due now; return the number of calls."""
+        return await self.app.bot_data.outbox.flush()
+
+    async def run_due_jobs(self) -> list[str]:
+        """Run every planned job whose moment has come (as the scheduler would); their names.
+
+        Jobs are idempotent, so running one that ran before must change nothing.
+        """
+        data = self.app.bot_data
+        now = data.clock.now()
+        ran = []
+        for planner in data.planners:
+            for job in sorted(await planner(self.db, now), key=lambda j: (j.at, j.name)):
+                if job.at <= now < job.useful_until:
+                    await job.run(data, now)
+                    ran.append(job.name)
+        return ran
+
     async def redeliver(self, person: Person, update: dict[str, Any]) -> list[ShownMessage]:
         """Deliver an update again, as Telegram does after a crash before confirmation."""
         return await self.feed(person, update)

@@ -1,0 +1,34 @@
+"""Timed work, as the database implies it: the contract between features and the scheduler.
+
+A feature exposes a planner: given the database and the time, it returns the jobs its data
+implies (a reminder before each session, a summary when a session closes, a nudge for a
+leave request nobody decided). Job names are deterministic (``session:42:remind``), and a
+job only writes idempotent rows (outbox entries under idempotency keys, statuses), so
+planning again, or running a job twice, changes nothing. The scheduler (bot/scheduler.py)
+runs the planners at start-up and after every change to the timetable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.context import BotData
+    from storage.db import Database
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One piece of timed work."""
+
+    name: str  # deterministic: the same cause gives the same name
+    at: datetime  # aware; when to run
+    # If the bot was down at ``at``: still run at start-up until this moment, drop after.
+    useful_until: datetime
+    run: Callable[[BotData, datetime], Awaitable[None]]  # (services, now); idempotent
+
+
+Planner = Callable[["Database", datetime], Awaitable[Iterable[PlannedJob]]]

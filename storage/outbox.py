@@ -1,0 +1,115 @@
+"""The outbox: every message the bot sends on its own initiative, queued before it is sent.
+
+A feature calls ``enqueue`` inside the transaction of the change that causes the message,
+under an idempotency key that names the cause (``remind:session:42:person:7``): however
+often the cause is processed, the message is queued once. bot/outbox.py drains the queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Queryable, Tx
+from storage.times import from_db, to_db
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One queued Bot API call."""
+
+    id: int
+    key: str
+    chat_id: int
+    person_id: int | None
+    method: str
+    payload: dict[str, Any]
+    not_before: datetime
+    attempts: int
+
+
+async def enqueue(
+    tx: Tx,
+    *,
+    key: str,
+    chat_id: int,
+    payload: Mapping[str, Any],
+    now: datetime,
+    person_id: int | None = None,
+    method: str = "sendMessage",
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue a Bot API call (``payload`` without chat_id); False if the key was queued before."""
+    cursor = await tx.execute(
+        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+        (
+            key,
+            chat_id,
+            person_id,
+            method,
+            json.dumps(dict(payload), ensure_ascii=False),
+            to_db(not_before or now),
+            to_db(now),
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+async def due(db: Queryable, now: datetime, limit: int = 500) -> list[OutboxRow]:
+    """Pending calls whose time has come, oldest first."""
+    rows = await db.fetchall(
+        "SELECT id, idempotency_key, chat_id, person_id, method, payload, not_before, attempts"
+        " FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id"
+        " LIMIT ?",
+        (to_db(now), limit),
+    )
+    return [
+        OutboxRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), from_db(r[6]), r[7]) for r in rows
+    ]
+
+
+async def next_due_at(db: Queryable) -> datetime | None:
+    """When the earliest pending call becomes due, None if nothing is pending."""
+    row = await db.fetchone("SELECT min(not_before) FROM outbox WHERE status = 'pending'")
+    return from_db(row[0]) if row and row[0] else None
+
+
+async def mark_sent(tx: Tx, outbox_id: int, message_id: int | None, now: datetime) -> None:
+    """Record a call Telegram accepted, with the id of the message it made."""
+    await tx.execute(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, telegram_message_id = ?,"
+        " sent_at = ? WHERE id = ?",
+        (message_id, to_db(now), outbox_id),
+    )
+
+
+async def mark_failed(tx: Tx, outbox_id: int, status: str, error: str) -> None:
+    """Park a call that must not be retried: 'failed' (400), 'unreachable' (403), 'dropped'."""
+    await tx.execute(
+        "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (status, error[:1000], outbox_id),
+    )
+
+
+async def retry_later(tx: Tx, outbox_id: int, not_before: datetime, error: str) -> None:
+    """Leave a call pending, to be tried again at not_before."""
+    await tx.execute(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?",
+        (error[:1000], to_db(not_before), outbox_id),
+    )
+
+
+async def statuses(db: Queryable, keys: Sequence[str]) -> dict[str, str]:
+    """The status of each queued key (for reports such as an announcement's reach)."""
+    if not keys:
+        return {}
+    marks = ",".join("?" * len(keys))
+    rows = await db.fetchall(
+        f"SELECT idempotency_key, status FROM outbox WHERE idempotency_key IN ({marks})",
+        tuple(keys),
+    )
+    return {r[0]: r[1] for r in rows}
