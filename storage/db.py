@@ -182,15 +182,50 @@ class Database:
                     self._queue.task_done()
 
     async def _run_batch(self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]]) -> None:
+        # Optimistic first: the whole batch in one transaction, no savepoints (each one costs
+        # two more hops to the sqlite thread per write). If any write fails, everything is
+        # rolled back and the batch runs again with a savepoint per write, so one bad write
+        # never takes the others down. Writes only touch the Tx, so running one again is safe.
+        try:
+            outcomes = await self._transaction(batch, isolate=False)
+        except _WriteFailed:
+            outcomes = None
+        except Exception as exc:  # noqa: BLE001 - every caller gets it, and it is logged
+            self._fail(batch, exc)
+            return
+        if outcomes is None:
+            try:
+                outcomes = await self._transaction(batch, isolate=True)
+            except Exception as exc:  # noqa: BLE001 - every caller gets it, and it is logged
+                self._fail(batch, exc)
+                return
+        for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
+            if future.done():  # the caller gave up (cancelled); the write stands
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    async def _transaction(
+        self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]], *, isolate: bool
+    ) -> list[tuple[bool, Any]]:
+        """Run the batch in one transaction; without ``isolate``, raise _WriteFailed on error."""
         tx = Tx(self._writer)
         outcomes: list[tuple[bool, Any]] = []
         try:
             await self._writer.execute("BEGIN IMMEDIATE")
             for op, _ in batch:
+                if not isolate:
+                    try:
+                        outcomes.append((True, await op(tx)))
+                    except Exception as exc:
+                        raise _WriteFailed from exc
+                    continue
                 await self._writer.execute("SAVEPOINT write_op")
                 try:
                     result = await op(tx)
-                except Exception as exc:  # noqa: BLE001 - handed to the caller below
+                except Exception as exc:  # noqa: BLE001 - handed to the caller
                     await self._writer.execute("ROLLBACK TO write_op")
                     await self._writer.execute("RELEASE write_op")
                     outcomes.append((False, exc))
@@ -199,21 +234,22 @@ class Database:
                     outcomes.append((True, result))
             await self._writer.execute("COMMIT")
             self.commits += 1
-        except Exception as exc:
-            _LOGGER.exception("write transaction failed; rolling back %d writes", len(batch))
+        except BaseException:
             if self._writer.in_transaction:
                 await self._writer.execute("ROLLBACK")
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
-            if future.done():  # the caller gave up (cancelled); the write stands
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+            raise
+        return outcomes
+
+    @staticmethod
+    def _fail(batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]], exc: Exception) -> None:
+        _LOGGER.error("write transaction failed; rolled back %d writes", len(batch), exc_info=exc)
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+
+
+class _WriteFailed(Exception):
+    """One write of an optimistic batch raised: run the batch again, isolating each write."""
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
