@@ -1,4 +1,4 @@
-"""The trainee-bot command: run, import, invites, check."""
+"""The trainee-bot command: run, import, invites, check, sandbox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot import cli_tasks
@@ -97,6 +97,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--offline", action="store_true", help="do not contact the Bot API")
     _add_config_flags(check, token=True)
+
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try the bot without Telegram: a demo class and a chat page in the browser",
+        description="Run the whole bot on this machine, no token and no internet needed: "
+        "a fresh demo class (about 30 trainees, 2 class managers, a discipline monitor, "
+        "5 instructors and an admin; sessions around the current time), a local Bot API "
+        "server on 127.0.0.1 that refuses what Telegram refuses, and the real bot polling "
+        "it. Open the printed address, pick a persona and talk to the bot. Ctrl-C stops it. "
+        "Environment settings for the token, the Bot API and the database are ignored, so "
+        "a production setup is never touched.",
+    )
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=8088,
+        help="port of the page and the Bot API (default 8088; 0 picks a free one)",
+    )
+    sandbox.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the last run's database (bindings, answers and its timetable) instead of "
+        "starting fresh",
+    )
+    sandbox.add_argument(
+        "--db",
+        type=Path,
+        default=Path("trainee-bot-sandbox.sqlite3"),
+        help="the sandbox's SQLite file (default ./trainee-bot-sandbox.sqlite3); a database "
+        "holding any other class is refused, never wiped",
+    )
+    sandbox.add_argument(
+        "--flood-limits",
+        action="store_true",
+        help="enforce Telegram's flood limits (429 with retry_after), off by default",
+    )
+    sandbox.add_argument("--tz", help="default time zone for classes, e.g. Asia/Shanghai")
+    sandbox.add_argument("--locale", choices=["zh", "en"], help="default language of messages")
     return parser
 
 
@@ -104,7 +142,13 @@ def _config(args: argparse.Namespace) -> Config:
     overrides = {
         key: getattr(args, key, None) for key in ("token", "api_url", "db", "tz", "locale")
     }
-    return load_config(os.environ, overrides)
+    env: Mapping[str, str] = os.environ
+    if args.command == "sandbox":
+        # The sandbox brings its own token, server and database: a production environment
+        # must neither leak into it nor be touched by it.
+        overrides = {**overrides, "token": None, "api_url": None, "db": None}
+        env = {k: v for k, v in os.environ.items() if k in (ENV_VARS["tz"], ENV_VARS["locale"])}
+    return load_config(env, overrides)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
 from bot.runner import serve
+from bot.sandbox.main import run_sandbox
 from bot.texts import Texts
 from storage import classes
 from storage.db import Database, pending_migrations
@@ -30,6 +31,14 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         return await write_invites(config, args.out, args.class_name, args.bot_username)
     if args.command == "check":
         return await check(config, offline=args.offline)
+    if args.command == "sandbox":
+        return await run_sandbox(
+            config,
+            port=args.port,
+            db_path=args.db,
+            keep=args.keep,
+            flood_limits=args.flood_limits,
+        )
     raise AssertionError(f"unknown command {args.command}")
 
 

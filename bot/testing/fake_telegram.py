@@ -407,6 +407,11 @@ class FakeTelegram(BotApiMethods):
         stored = self._file_paths.get(file_path)
         return stored.content if stored else None
 
+    def file(self, file_id: str) -> StoredFile | None:
+        """The file behind a file_id (content, name, MIME type), or None: what a client
+        shows for a photo or document in the chat, without the bot's getFile."""
+        return self._files.get(file_id)
+
     # --------------------------------------------------------------- faults
 
     def fail_next(self, method: str | None, fault: Fault, times: int = 1) -> None:

@@ -1,0 +1,140 @@
+"""``trainee-bot sandbox``: the demo database, the local Bot API server and the real bot,
+in one process and one event loop, until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config, Secret
+from bot.runner import serve
+from bot.sandbox.demo import Demo, build_demo
+from bot.sandbox.server import Sandbox, start_server
+from bot.testing import FakeTelegram
+from storage import classes
+from storage.db import Database
+from storage.imports import apply_plan
+
+_LOGGER = logging.getLogger(__name__)
+# Shaped like a real token so the configuration accepts it; it only opens the local server.
+SANDBOX_TOKEN = "100000:SANDBOX-local-only-not-a-telegram-token"
+SANDBOX_BOT_USERNAME = "trainee_sandbox_bot"
+DEFAULT_PORT = 8088
+DEFAULT_DB = Path("trainee-bot-sandbox.sqlite3")
+
+
+class NotASandboxDatabase(Exception):
+    """The database holds classes other than the demo class: never wipe it."""
+
+
+async def prepare_database(path: Path, demo: Demo, now_clock: Clock, *, keep: bool) -> bool:
+    """Start from a fresh demo database (or keep the one there); True if the demo was imported.
+
+    A database with any class but the demo one is refused rather than wiped, so a mistyped
+    --db never destroys a school's data.
+    """
+    if _exists(path) and not keep:
+        db = await Database.open(path)
+        try:
+            names = {c.name for c in await classes.all_classes(db)}
+        finally:
+            await db.close()
+        if names - {demo.plan.name}:
+            raise NotASandboxDatabase(
+                f"{path} holds other classes ({len(names - {demo.plan.name})}); "
+                "the sandbox only replaces its own demo database"
+            )
+        _wipe(path)
+    db = await Database.open(path)
+    try:
+        present = {c.name for c in await classes.all_classes(db)}
+        if demo.plan.name in present:
+            return False
+        await apply_plan(db, demo.plan, now_clock.now())
+        return True
+    finally:
+        await db.close()
+
+
+def _expand(path: Path) -> Path:
+    return path.expanduser()
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()
+
+
+def _wipe(path: Path) -> None:
+    """Delete the database file and SQLite's companions (WAL, shared memory, journal)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run_sandbox(
+    base: Config,
+    *,
+    port: int = DEFAULT_PORT,
+    db_path: Path = DEFAULT_DB,
+    keep: bool = False,
+    flood_limits: bool = False,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run the sandbox until stopped; the exit code (0 on a clean stop)."""
+    clock = clock or SystemClock()
+    stop = stop or _stop_event()
+    db_path = _expand(db_path)
+    demo = build_demo(clock.now())
+    try:
+        imported = await prepare_database(db_path, demo, clock, keep=keep)
+    except NotASandboxDatabase as error:
+        print(f"sandbox: {error}; choose another --db", file=sys.stderr)
+        return 2
+    telegram = FakeTelegram(
+        token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, flood_limits=flood_limits
+    )
+    sandbox = Sandbox(telegram, demo)
+    try:
+        runner = await start_server(sandbox, port)
+    except OSError as error:
+        print(f"sandbox: cannot listen on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
+        return 2
+    port = runner.addresses[0][1]  # the one the system chose for --port 0
+    address = f"http://127.0.0.1:{port}"
+    config = replace(base, token=Secret(SANDBOX_TOKEN), api_url=address, db_path=db_path)
+    bot_task = asyncio.create_task(serve(config, clock=clock, stop=stop), name="sandbox-bot")
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        # Ready means the bot is polling: a test or a person may act from now on.
+        first_poll = asyncio.ensure_future(sandbox.first_poll.wait())
+        await asyncio.wait((first_poll, bot_task, stopping), return_when="FIRST_COMPLETED")
+        first_poll.cancel()
+        if sandbox.first_poll.is_set() and not bot_task.done():
+            state = "a fresh demo class" if imported else f"the kept database {db_path}"
+            print(f"sandbox: {state}, {len(demo.personas)} personas, no bot token needed")
+            print(f"sandbox ready: {address}/", flush=True)
+            await asyncio.wait((bot_task, stopping), return_when="FIRST_COMPLETED")
+    finally:
+        stop.set()
+        stopping.cancel()
+        try:
+            await bot_task  # re-raises if the bot failed
+        finally:
+            await runner.cleanup()
+    print("sandbox stopped", flush=True)
+    return 0
