@@ -344,7 +344,8 @@ def _locale(text: str) -> Locale:
 
 
 def _show(number: float) -> str:
-    return str(int(number)) if number.is_integer() else str(number)
+    # The bounds are ints or floats: -90 shows as -90, not -90.0.
+    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 _FLOATS: Final = frozenset({"venue_lat", "venue_lon", "leave_second_level_hours"})

@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--offline", action="store_true", help="do not contact the Bot API")
     _add_config_flags(check, token=True)
 
+    unbind = sub.add_parser(
+        "unbind",
+        help="free a person's place from the Telegram account bound to it",
+        description="Unbind the Telegram account bound to the person with this phone number "
+        "(a new phone, a lost account, a binding by mistake). The person keeps every record "
+        "and binds again with /start or their invite link. Written to the audit log.",
+    )
+    unbind.add_argument("phone", help="the person's phone number as on the roster")
+    _add_config_flags(unbind, token=False)
+
     sandbox = sub.add_parser(
         "sandbox",
         help="try the bot without Telegram: a demo class and a chat page in the browser",

@@ -13,11 +13,12 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
+from bot.phones import normalize_phone
 from bot.runner import serve
 from bot.sandbox.main import run_sandbox
 from bot.texts import Texts
-from storage import classes
-from storage.db import Database, pending_migrations
+from storage import audit, classes, people
+from storage.db import Database, Tx, pending_migrations
 from storage.imports import apply_plan
 
 
@@ -31,6 +32,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         return await write_invites(config, args.out, args.class_name, args.bot_username)
     if args.command == "check":
         return await check(config, offline=args.offline)
+    if args.command == "unbind":
+        return await unbind(config, args.phone)
     if args.command == "sandbox":
         return await run_sandbox(
             config,
@@ -142,6 +145,42 @@ async def write_invites(
         writer.writerow(header)
         writer.writerows(rows)
     print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
+    return 0
+
+
+async def unbind(config: Config, phone: str) -> int:
+    """Free a person's place so that they can bind another Telegram account."""
+    texts = Texts()
+    locale = config.locale
+    normalized = normalize_phone(phone)
+    db = await Database.open(config.db_path)
+    try:
+        person = await people.by_phone(db, normalized) if normalized else None
+        if person is None:
+            print(texts.plain(locale, "cli.no_such_phone", phone=phone), file=sys.stderr)
+            return 1
+        now = SystemClock().now()
+
+        async def op(tx: Tx) -> int | None:
+            account = await people.unbind(tx, person.id, now)
+            if account is not None:
+                await audit.record(
+                    tx,
+                    at=now,
+                    actor="cli",
+                    action="unbind",
+                    subject=f"person:{person.id}",
+                    details={"telegram_user_id": account},
+                )
+            return account
+
+        account = await db.write(op)
+    finally:
+        await db.close()
+    if account is None:
+        print(texts.plain(locale, "cli.not_bound", name=person.name))
+    else:
+        print(texts.plain(locale, "cli.unbound", name=person.name))
     return 0
 
 

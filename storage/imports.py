@@ -3,7 +3,9 @@
 Matching: the class by name, people by phone, sessions by their id/编号 column when the file
 has one, else by title and start time. People and sessions that the new file no longer
 lists are not deleted, because they may have records: memberships become inactive and
-sessions are cancelled.
+sessions are cancelled. A cancelled session that a later file lists again is restored
+(its id/编号 stays taken while it is cancelled), and ids added to a timetable that had
+none attach to the sessions matched by title and start.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.class_settings import to_json
 from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
@@ -22,6 +25,7 @@ from storage.people import new_invite_code
 from storage.times import from_db, to_db
 
 Progress = Callable[[str, int, int], None]
+Row = Any  # a sessions row as selected in _sync_sessions
 
 
 @dataclass
@@ -87,6 +91,8 @@ def _summary(report: ImportReport) -> dict[str, object]:
         "people_removed": len(report.people_removed),
         "sessions_added": len(report.sessions_added),
         "sessions_changed": [sid for sid, _, _ in report.sessions_changed],
+        # Which fields of each session changed: the bot tells people of time/place changes.
+        "session_fields": {str(sid): fields for sid, _, fields in report.sessions_changed},
         "sessions_cancelled": [sid for sid, _ in report.sessions_cancelled],
     }
 
@@ -208,32 +214,35 @@ async def _sync_sessions(
     report: ImportReport,
     progress: Progress | None,
 ) -> None:
+    # Cancelled sessions are looked up too: one put back into the timetable is restored
+    # with its records, and its id/编号 is still taken (UNIQUE per class).
     rows = await tx.fetchall(
-        "SELECT id, external_id, title, starts_at, ends_at, location, hours FROM sessions"
-        " WHERE class_id = ? AND cancelled_at IS NULL",
+        "SELECT id, external_id, title, starts_at, ends_at, location, hours, cancelled_at"
+        " FROM sessions WHERE class_id = ? ORDER BY cancelled_at IS NULL, id",
         (class_id,),
     )
     by_external = {r[1]: r for r in rows if r[1] is not None}
+    # Active rows come last, so they win over a cancelled one with the same title and start.
     by_title_start = {(r[2], from_db(r[3])): r for r in rows}
     kept: set[int] = set()
     for done, plan in enumerate(plans, 1):
-        changed: list[str] = []
         instructor_ids = [phone_to_id[p] for p in plan.instructor_phones]
-        if plan.external_id is not None:
-            row = by_external.get(plan.external_id)
-        else:
-            row = by_title_start.get((plan.title, plan.starts_at))
+        row = _match(plan, by_external, by_title_start)
+        if row is not None and row[0] in kept:
+            row = None  # already matched by another row of this file
         if row is None:
             session_id = await _insert_session(tx, class_id, plan, now)
             report.sessions_added.append(plan.title)
+            await _sync_instructors(tx, session_id, instructor_ids)
         else:
             session_id = row[0]
             changed = _session_changes(row, plan)
-            if changed:
+            if changed or row[7] is not None:
                 await tx.execute(
-                    "UPDATE sessions SET title = ?, starts_at = ?, ends_at = ?, location = ?,"
-                    " hours = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE sessions SET external_id = ?, title = ?, starts_at = ?, ends_at = ?,"
+                    " location = ?, hours = ?, cancelled_at = NULL, updated_at = ? WHERE id = ?",
                     (
+                        plan.external_id if plan.external_id is not None else row[1],
                         plan.title,
                         to_db(plan.starts_at),
                         to_db(plan.ends_at),
@@ -243,15 +252,18 @@ async def _sync_sessions(
                         session_id,
                     ),
                 )
-        if await _sync_instructors(tx, session_id, instructor_ids) and row is not None:
-            changed = [*changed, "instructor"]
-        if row is not None and changed:
-            report.sessions_changed.append((session_id, plan.title, changed))
+            if await _sync_instructors(tx, session_id, instructor_ids):
+                changed.append("instructor")
+            if row[7] is not None:
+                # Put back after a cancellation: to the reader it is a session added.
+                report.sessions_added.append(plan.title)
+            elif changed:
+                report.sessions_changed.append((session_id, plan.title, changed))
         kept.add(session_id)
         if progress and (done % 100 == 0 or done == len(plans)):
             progress("schedule", done, len(plans))
     for row in rows:
-        if row[0] not in kept:
+        if row[0] not in kept and row[7] is None:
             await tx.execute(
                 "UPDATE sessions SET cancelled_at = ?, updated_at = ? WHERE id = ?",
                 (to_db(now), to_db(now), row[0]),
@@ -259,8 +271,26 @@ async def _sync_sessions(
             report.sessions_cancelled.append((row[0], row[2]))
 
 
-def _session_changes(row: tuple, plan: SessionPlan) -> list[str]:  # type: ignore[type-arg]
+def _match(
+    plan: SessionPlan,
+    by_external: dict[str, Row],
+    by_title_start: dict[tuple[str, datetime], Row],
+) -> Row | None:
+    """The stored session a timetable row stands for: by its id, else by title and start."""
+    if plan.external_id is not None and plan.external_id in by_external:
+        return by_external[plan.external_id]
+    row = by_title_start.get((plan.title, plan.starts_at))
+    if row is None:
+        return None
+    if plan.external_id is not None and row[1] is not None:
+        return None  # a session with another id that happens to share title and start
+    # Either the file has no ids, or it now gives one to a session stored without.
+    return row
+
+
+def _session_changes(row: Row, plan: SessionPlan) -> list[str]:
     old = {
+        "id": row[1],
         "title": row[2],
         "starts_at": from_db(row[3]),
         "ends_at": from_db(row[4]),
@@ -268,6 +298,8 @@ def _session_changes(row: tuple, plan: SessionPlan) -> list[str]:  # type: ignor
         "hours": row[6],
     }
     new = {
+        # A file without ids keeps the stored ones.
+        "id": plan.external_id if plan.external_id is not None else row[1],
         "title": plan.title,
         "starts_at": plan.starts_at,
         "ends_at": plan.ends_at,

@@ -76,6 +76,18 @@ async def bind(tx: Tx, person_id: int, user_id: int, locale: str, now: datetime)
     return cursor.rowcount == 1
 
 
+async def unbind(tx: Tx, person_id: int, now: datetime) -> int | None:
+    """Free a person's place from its Telegram account; return the account it had, if any."""
+    row = await tx.fetchone("SELECT telegram_user_id FROM people WHERE id = ?", (person_id,))
+    if row is None or row[0] is None:
+        return None
+    await tx.execute(
+        "UPDATE people SET telegram_user_id = NULL, bound_at = NULL, updated_at = ? WHERE id = ?",
+        (to_db(now), person_id),
+    )
+    return int(row[0])
+
+
 async def set_locale(tx: Tx, person_id: int, locale: str, now: datetime) -> None:
     """Change the language a person reads."""
     await tx.execute(

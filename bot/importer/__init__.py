@@ -19,6 +19,8 @@ Decisions where the format leaves room:
   (refused, not promoted: the role is what shows rating summaries); two roster
   instructors with the same name is ``ambiguous_instructor``.
 - A duplicate phone is reported on the later row, naming the first.
+- Two schedule rows with the same title and start are refused unless both have an
+  ``id``: without one, the next import could not tell them apart.
 - ``hours`` left empty is derived from the session's length: clock hours, rounded to the
   nearest half hour, halves rounding up (2.75 h counts 3).
 - A CSV that is not UTF-8 is read as GB18030, which is what Excel on Chinese Windows

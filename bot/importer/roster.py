@@ -83,8 +83,12 @@ def _phone(table: Table, row: RawRow) -> str | None:
 def _roles(table: Table, row: RawRow) -> set[Role]:
     if table.required(row, "role") is None:
         return set()
+    parts = split_list(unicodedata.normalize("NFKC", table.text(row, "role")))
+    if not parts:
+        # Only separators ("、"): as empty as a blank cell, and a person needs a role.
+        table.problem(row, "role", "missing_value")
     roles: set[Role] = set()
-    for part in split_list(unicodedata.normalize("NFKC", table.text(row, "role"))):
+    for part in parts:
         role = parse_role(part)
         if role is None:
             table.problem(row, "role", "unknown_role", value=part)

@@ -32,6 +32,8 @@ def check_schedule(
         table.problem(None, None, "no_rows")
     sessions: list[SessionPlan] = []
     first_row_of_id: dict[str, int] = {}
+    # (title, start) -> (first row, whether it had an id)
+    first_row_of_session: dict[tuple[str, datetime], tuple[int, bool]] = {}
     for done, row in enumerate(table.rows, start=1):
         before = len(table.problems)
         external_id = table.text(row, "id") or None
@@ -47,6 +49,13 @@ def check_schedule(
         ends_at = _moment(table, row, "ends_at", frame.zone)
         if starts_at is not None and ends_at is not None:
             _check_times(table, row, frame, starts_at, ends_at)
+        if title and starts_at is not None:
+            # Without ids a session is known by its title and start, so a re-import could
+            # not tell two alike apart: one would swallow the other.
+            key = (title, starts_at)
+            first, had_id = first_row_of_session.setdefault(key, (row.number, bool(external_id)))
+            if first != row.number and not (had_id and external_id):
+                table.problem(row, "title", "duplicate_session", value=title, first_row=str(first))
         hours = _hours(table, row, starts_at, ends_at)
         if len(table.problems) == before and starts_at and ends_at and hours is not None:
             location = table.text(row, "location") or None

@@ -147,3 +147,24 @@ def test_run_without_a_token_points_to_the_sandbox(
 ) -> None:
     assert main(["run"]) == 2
     assert "trainee-bot sandbox" in capsys.readouterr().err
+
+
+def test_unbind_frees_a_place_and_keeps_the_person(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(EXAMPLE)]) == 0
+    with sqlite3.connect(env) as conn:
+        conn.execute("UPDATE people SET telegram_user_id = 4242 WHERE phone = '15000150002'")
+    capsys.readouterr()
+    assert main(["unbind", "150-0015-0002"]) == 0
+    assert "已解除" in capsys.readouterr().out
+    assert main(["unbind", "+86 150 0015 0002"]) == 0
+    assert "无需解绑" in capsys.readouterr().out
+    assert main(["unbind", "13000000000"]) == 1
+    assert "没有手机号" in capsys.readouterr().err
+    with sqlite3.connect(env) as conn:
+        bound = conn.execute(
+            "SELECT telegram_user_id FROM people WHERE phone = '15000150002'"
+        ).fetchone()
+        audits = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'unbind'").fetchone()
+    assert (bound[0], audits[0]) == (None, 1)

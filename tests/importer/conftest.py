@@ -94,3 +94,36 @@ def good_sheets() -> Sheets:
             ["S4", "结业式", "陈志远", "2026-12-08 14:30", "2026-12-08 15:30", "报告厅", "1"],
         ],
     }
+
+
+@pytest.fixture
+def english_sheets() -> Sheets:
+    """The same class as good_sheets, with English headers, roles and a timezone column."""
+    return {
+        "class": [
+            ["name", "start_date", "end_date", "timezone", "checkin_mode"],
+            ["Test class", "2026-12-07", "2026-12-08", "Asia/Shanghai", "code"],
+        ],
+        "roster": [
+            ["Name", "Phone", "Role", "Unit"],
+            ["Chen Zhiyuan", "138 0013 8002", "manager, instructor", "Party School"],
+            ["Wang Fang", "+86 150-0015-0002", "trainee", None],
+            ["Li Qiang", "0086 15000150003", "Trainee", "Education"],
+            ["Zhang Wei", "15000150001", "trainee,monitor", "Development"],
+        ],
+        "schedule": [
+            ["id", "title", "instructor", "starts_at", "ends_at", "location", "hours"],
+            ["S1", "Opening", "Chen Zhiyuan", "2026-12-07 08:30", "2026-12-07 11:30", "Hall", 3],
+            ["S2", "Lecture", "chen zhiyuan", "2026-12-07 14:30", "2026-12-07 17:30", "Hall", None],
+            ["S3", "Discussion", None, "2026-12-08 08:30", "2026-12-08 11:30", None, 3],
+            ["S4", "Closing", "Chen Zhiyuan", "2026-12-08 14:30", "2026-12-08 15:30", "Hall", 1],
+        ],
+    }
+
+
+def edit(sheets: Sheets, sheet: str, row: int, column: str, value: object) -> Sheets:
+    """A copy of the sheets with one cell changed; row is the spreadsheet row (header = 1)."""
+    copy = {name: [list(cells) for cells in rows] for name, rows in sheets.items()}
+    header = copy[sheet][0]
+    copy[sheet][row - 1][header.index(column)] = value
+    return copy
