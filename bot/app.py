@@ -16,7 +16,8 @@ from bot.context import BotData, Context
 from bot.logs import install_record_redaction
 from bot.menus import publish_default_commands
 from bot.ordering import PerUserUpdateProcessor
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Pacer, outbox_connection
+from bot.scheduler import Scheduler
 from bot.texts import Texts
 from storage.db import Database
 
@@ -68,8 +69,12 @@ def build_application(
     data.texts = texts or Texts()
     data.clock = clock
     data.config = config
-    data.outbox = Outbox(app.bot, db, clock)
+    # Production: the outbox has its own lean connection (bot/outbox_http.py) and paces
+    # itself under Telegram's limits. Tests pass a request and drive flush() without pacing.
+    outbox_bot = app.bot if request is not None else outbox_connection(config)
+    data.outbox = Outbox(outbox_bot, db, clock, pacer=Pacer() if rate_limiter else None)
     data.planners = handlers.PLANNERS
+    data.scheduler = Scheduler(app)
     handlers.register(app)
     return app
 

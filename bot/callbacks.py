@@ -20,7 +20,13 @@ class Action(StrEnum):
 
     LANG_SET = "ls"
     # reminders:
+    ANNOUNCE_CLASS = "nc"  # class the notice goes to
+    ANNOUNCE_AUDIENCE = "na"  # "all" or "trainees"
+    ANNOUNCE_SEND = "ns"  # confirm the previewed notice
+    ANNOUNCE_CANCEL = "nx"  # drop the form
+    ANNOUNCE_REPORT = "nr"  # announcement id: who received it so far
     # check-in:
+    CHECKIN = "ci"
     # leave:
     # ratings:
 
@@ -29,7 +35,13 @@ class Action(StrEnum):
 ARG_TYPES: Final[dict[Action, tuple[type, ...]]] = {
     Action.LANG_SET: (str,),
     # reminders:
+    Action.ANNOUNCE_CLASS: (int,),
+    Action.ANNOUNCE_AUDIENCE: (str,),
+    Action.ANNOUNCE_SEND: (),
+    Action.ANNOUNCE_CANCEL: (),
+    Action.ANNOUNCE_REPORT: (int,),
     # check-in:
+    Action.CHECKIN: (int,),  # session
     # leave:
     # ratings:
 }

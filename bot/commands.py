@@ -27,6 +27,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("help"),
     Command("roster", _STAFF),
     # reminders:
+    Command("today"),
+    Command("week"),
+    Command("next"),
+    Command("announce", frozenset({Role.MANAGER, Role.ADMIN})),
     # check-in:
     # leave:
     # ratings:

@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.jobs import Planner
 from bot.outbox import Outbox
 from bot.roles import Role
+from bot.scheduler import Scheduler
 from bot.texts import Locale, Texts
 from storage.classes import Membership
 from storage.db import Database
@@ -26,6 +27,7 @@ class BotData:
     config: Config
     outbox: Outbox
     planners: tuple[Planner, ...]  # every feature's timed work, see bot/jobs.py
+    scheduler: Scheduler  # puts the planners' jobs in the JobQueue, see bot/scheduler.py
 
 
 @dataclass(frozen=True)

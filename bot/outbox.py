@@ -1,9 +1,29 @@
-"""Draining the outbox: send what is due, record what Telegram said, never lose a row.
+"""Draining the outbox: send what is due, paced under Telegram's limits, never lose a row.
 
-This first version sends in order, one call at a time, and is what tests drive through
-``flush()``. The reminders issue replaces its pacing (per-chat and overall limits, group
-commits of the results) behind the same interface: ``wake()``, ``flush()``, ``start()``,
-``stop()``.
+How a row travels:
+
+* ``flush()`` reads the due rows (oldest first, 500 at a time), groups them by chat and sends
+  the chats concurrently (at most ``concurrency`` calls in flight), one chat's rows in order.
+* A ``Pacer`` (when given) spaces the sends: about 29 a second overall (a margin under
+  Telegram's 30), one a second to a private chat, one every 3 s to a group (20 a minute).
+  The outbox calls the Bot API through ``telegram.Bot._do_post`` of the base class, which
+  bypasses the Application's ``AIORateLimiter``: that limiter is for direct replies, and
+  going through both would count every outbox send twice.
+* Each result is written with its own ``db.write``; results that finish together are
+  group-committed in one transaction by storage/db.py.
+* 429: the row waits ``retry_after`` (``not_before``) and the pacer pauses every send for as
+  long. 5xx, timeouts and other network errors: retry with exponential backoff (1 s, 2 s,
+  ... 5 min), parked as 'failed' after ``MAX_ATTEMPTS``. 403: the row and every pending row
+  of that person or chat become 'unreachable' and ``people.unreachable_at`` is set; rows
+  queued later for an unreachable person are parked without a call. 400: 'failed' with the
+  error, logged; the queue goes on.
+
+Exactly once, and where it is only at most once more: a row is marked sent only after
+Telegram answered, so a kill between the answer and the commit of the result resends it
+after a restart (at most the calls in flight plus results not yet committed: ``concurrency``
+rows). A timeout whose request did reach Telegram ("delivered" timeouts) is retried too and
+shows twice: we cannot tell it from a lost request. Both cases are the documented "at most a
+few duplicates"; nothing is ever lost.
 """
 
 from __future__ import annotations
@@ -11,22 +31,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
 from bot.clock import Clock
+from bot.config import Config
+from bot.outbox_http import AiohttpRequest
 from storage import outbox
 from storage.db import Database, Tx
-from storage.times import to_db
 
 _LOGGER = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 1.0  # another process (the CLI import) may queue rows too
+BATCH = 500  # rows read per round
+MAX_ATTEMPTS = 12  # transient failures before a row is parked as failed (about 30 min)
+MAX_BACKOFF_SECONDS = 300
+
+
+def outbox_connection(config: Config, pool: int = 32) -> Bot:
+    """A plain Bot (no rate limiter) on the outbox's own aiohttp connection."""
+    assert config.token is not None
+    return Bot(
+        config.token.reveal(),
+        base_url=config.base_url,
+        base_file_url=config.base_file_url,
+        request=AiohttpRequest(pool=pool),
+    )
 
 
 def message(
@@ -44,15 +80,67 @@ def message(
     return payload
 
 
+class Pacer:
+    """Spaces sends under Telegram's limits; time is injected (monotonic seconds, sleep)."""
+
+    def __init__(
+        self,
+        *,
+        per_second: float = 29.0,
+        private_interval: float = 1.0,
+        group_interval: float = 3.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._spacing = 1.0 / per_second
+        self._private = private_interval
+        self._group = group_interval
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._next_global = 0.0
+        self._next_chat: dict[int, float] = {}
+
+    async def wait_turn(self, chat_id: int) -> None:
+        """Wait until this chat may be sent to and a global slot is free; take the slot."""
+        while (wait := self._next_chat.get(chat_id, 0.0) - self._monotonic()) > 0:
+            await self._sleep(wait)
+        # Global slots are handed out in order, so the overall rate holds even with many
+        # chats waiting at once; the chat's own spacing counts from its slot.
+        now = self._monotonic()
+        slot = max(now, self._next_global)
+        self._next_global = slot + self._spacing
+        self._next_chat[chat_id] = slot + (self._group if chat_id < 0 else self._private)
+        if slot > now:
+            await self._sleep(slot - now)
+        if len(self._next_chat) > 10_000:  # forget chats whose spacing is over
+            now = self._monotonic()
+            self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for ``seconds`` (Telegram answered 429)."""
+        self._next_global = max(self._next_global, self._monotonic() + seconds)
+
+
 class Outbox:
     """Sends queued calls through the bot; one instance per Application."""
 
-    def __init__(self, bot: Bot, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        *,
+        pacer: Pacer | None = None,
+        concurrency: int = 32,
+    ) -> None:
         self._bot = bot
         self._db = db
         self._clock = clock
+        self._pacer = pacer
+        self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.stats: dict[str, int] = {"sent": 0, "retried_429": 0, "retried": 0, "failed": 0}
 
     def wake(self) -> None:
         """Tell the sender that rows were queued (after the queuing transaction commits)."""
@@ -61,51 +149,79 @@ class Outbox:
     async def flush(self) -> int:
         """Send every row due now; return how many calls were made."""
         made = 0
-        while rows := await outbox.due(self._db, self._clock.now()):
+        while rows := await outbox.due(self._db, self._clock.now(), limit=BATCH):
+            by_chat: dict[int, list[outbox.OutboxRow]] = {}
             for row in rows:
-                await self._send(row)
-                made += 1
+                by_chat.setdefault(row.chat_id, []).append(row)
+            counts = await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
+            made += sum(counts)
         return made
 
-    async def _send(self, row: outbox.OutboxRow) -> None:
-        params: Mapping[str, Any] = {"chat_id": row.chat_id, **row.payload}
-        try:
-            result = await self._bot.do_api_request(row.method, api_kwargs=dict(params))
-        except RetryAfter as error:
-            wait = _seconds(error.retry_after)
-            await self._db.write(
-                lambda tx: outbox.retry_later(
-                    tx, row.id, self._clock.now() + timedelta(seconds=wait), "429"
-                )
-            )
-        except Forbidden as error:
-            reason = str(error)
-            await self._db.write(lambda tx: self._unreachable(tx, row, reason))
-        except BadRequest as error:
-            reason = str(error)
-            _LOGGER.error("outbox row %s refused by Telegram: %s", row.id, reason)
-            await self._db.write(lambda tx: outbox.mark_failed(tx, row.id, "failed", reason))
-        except (NetworkError, TelegramError) as error:
-            reason = str(error)
-            backoff = min(300, 2 ** min(row.attempts, 8))
-            await self._db.write(
-                lambda tx: outbox.retry_later(
-                    tx, row.id, self._clock.now() + timedelta(seconds=backoff), reason
-                )
-            )
-        else:
+    async def _send_chat(self, rows: list[outbox.OutboxRow]) -> int:
+        made = 0
+        for row in rows:
+            if row.person_unreachable:
+                await self._db.write(lambda tx, r=row: self._unreachable(tx, r, "unreachable"))
+                continue
+            outcome = await self._send(row)
+            made += 1
+            if outcome in ("retry", "unreachable"):
+                break  # the chat's later rows wait for the next round (or were parked)
+        return made
+
+    async def _send(self, row: outbox.OutboxRow) -> str:
+        params = {"chat_id": row.chat_id, **row.payload}
+        async with self._slots:
+            if self._pacer is not None:
+                await self._pacer.wait_turn(row.chat_id)
+            try:
+                # Bot's own _do_post, not ExtBot's: skips the Application's rate limiter.
+                result = await Bot._do_post(self._bot, row.method, params)
+            except RetryAfter as error:
+                wait = max(1.0, _seconds(error.retry_after))
+                if self._pacer is not None:
+                    self._pacer.pause(wait)
+                self.stats["retried_429"] += 1
+                await self._retry(row, wait, f"429: {error}")
+                return "retry"
+            except Forbidden as error:
+                reason = str(error)
+                await self._db.write(lambda tx: self._unreachable(tx, row, reason))
+                return "unreachable"
+            except (BadRequest, ChatMigrated) as error:
+                reason = str(error)
+                _LOGGER.error("outbox row %s refused by Telegram: %s", row.id, reason)
+                self.stats["failed"] += 1
+                await self._db.write(lambda tx: outbox.mark_failed(tx, row.id, "failed", reason))
+                return "failed"
+            except Exception as error:  # noqa: BLE001 - 5xx, timeouts, network: transient
+                self.stats["retried"] += 1
+                backoff = min(MAX_BACKOFF_SECONDS, 2 ** min(row.attempts, 9))
+                if row.attempts + 1 >= MAX_ATTEMPTS:
+                    reason = f"gave up after {row.attempts + 1} attempts: {error!r}"
+                    _LOGGER.error("outbox row %s: %s", row.id, reason)
+                    await self._db.write(
+                        lambda tx: outbox.mark_failed(tx, row.id, "failed", reason)
+                    )
+                    return "failed"
+                await self._retry(row, backoff, repr(error))
+                return "retry"
+            # Still holding the slot: a send counts as in flight until its result is
+            # committed, which bounds what a crash can double to ``concurrency`` rows.
             message_id = result.get("message_id") if isinstance(result, dict) else None
+            self.stats["sent"] += 1
             await self._db.write(
                 lambda tx: outbox.mark_sent(tx, row.id, message_id, self._clock.now())
             )
+            return "sent"
+
+    async def _retry(self, row: outbox.OutboxRow, seconds: float, error: str) -> None:
+        at = self._clock.now() + timedelta(seconds=seconds)
+        await self._db.write(lambda tx: outbox.retry_later(tx, row.id, at, error))
 
     async def _unreachable(self, tx: Tx, row: outbox.OutboxRow, error: str) -> None:
         await outbox.mark_failed(tx, row.id, "unreachable", error)
-        if row.person_id is not None:
-            await tx.execute(
-                "UPDATE people SET unreachable_at = coalesce(unreachable_at, ?) WHERE id = ?",
-                (to_db(self._clock.now()), row.person_id),
-            )
+        await outbox.park_unreachable(tx, row.chat_id, row.person_id, self._clock.now())
 
     def start(self) -> None:
         """Start draining in the background."""
@@ -118,16 +234,24 @@ class Outbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if isinstance(self._bot.request, AiohttpRequest):  # the outbox's own connection
+            await self._bot.request.shutdown()
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()
             try:
                 await self.flush()
+                wait = IDLE_POLL_SECONDS
+                next_at = await outbox.next_due_at(self._db)
+                if next_at is not None:
+                    ahead = (next_at - self._clock.now()).total_seconds()
+                    wait = min(wait, max(0.05, ahead))
             except Exception:
                 _LOGGER.exception("outbox sender failed; retrying")
-            self._wake.clear()
+                wait = IDLE_POLL_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), wait)
 
 
 def _seconds(value: float | timedelta) -> float:

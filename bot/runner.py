@@ -35,9 +35,11 @@ async def serve(
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             await app.start()
             app.bot_data.outbox.start()
+            await app.bot_data.scheduler.start()  # needs the running JobQueue
             _LOGGER.info("bot @%s is polling %s", app.bot.username, config.api_url)
             await stop.wait()
             _LOGGER.info("stopping")
+            app.bot_data.scheduler.stop()
             await app.bot_data.outbox.stop()
             await app.updater.stop()
             await app.stop()

@@ -6,10 +6,14 @@ from telegram.ext import Application
 
 from bot.jobs import Planner
 from handlers import errors, fallback, help, identity, lang, roster, start
+from handlers.announce import register as register_announce  # reminders
+from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
+from handlers.timetable import register as register_timetable  # reminders
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
 PLANNERS: tuple[Planner, ...] = (
     # reminders:
+    plan_reminder_jobs,
     # check-in:
     # leave:
     # ratings:
@@ -29,6 +33,8 @@ def register(app: Application) -> None:
     lang.register(app)
     roster.register(app)
     # reminders:
+    register_timetable(app)
+    register_announce(app)
     # check-in:
     # leave:
     # ratings:

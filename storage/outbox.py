@@ -29,6 +29,7 @@ class OutboxRow:
     payload: dict[str, Any]
     not_before: datetime
     attempts: int
+    person_unreachable: bool = False  # Telegram said 403 before: park without a call
 
 
 async def enqueue(
@@ -59,16 +60,42 @@ async def enqueue(
     return cursor.rowcount == 1
 
 
+async def enqueue_many(tx: Tx, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> int:
+    """Queue many calls at once (dicts with the keyword arguments of ``enqueue``); new ones."""
+    before = await tx.fetchone("SELECT total_changes()")
+    await tx.executemany(
+        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+        [
+            (
+                row["key"],
+                row["chat_id"],
+                row.get("person_id"),
+                row.get("method", "sendMessage"),
+                json.dumps(dict(row["payload"]), ensure_ascii=False),
+                to_db(row.get("not_before") or now),
+                to_db(now),
+            )
+            for row in rows
+        ],
+    )
+    after = await tx.fetchone("SELECT total_changes()")
+    return int(after[0]) - int(before[0]) if before and after else 0
+
+
 async def due(db: Queryable, now: datetime, limit: int = 500) -> list[OutboxRow]:
     """Pending calls whose time has come, oldest first."""
     rows = await db.fetchall(
-        "SELECT id, idempotency_key, chat_id, person_id, method, payload, not_before, attempts"
-        " FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY not_before, id"
+        "SELECT o.id, o.idempotency_key, o.chat_id, o.person_id, o.method, o.payload,"
+        " o.not_before, o.attempts, p.unreachable_at IS NOT NULL"
+        " FROM outbox o LEFT JOIN people p ON p.id = o.person_id"
+        " WHERE o.status = 'pending' AND o.not_before <= ? ORDER BY o.not_before, o.id"
         " LIMIT ?",
         (to_db(now), limit),
     )
     return [
-        OutboxRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), from_db(r[6]), r[7]) for r in rows
+        OutboxRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), from_db(r[6]), r[7], bool(r[8]))
+        for r in rows
     ]
 
 
@@ -101,6 +128,48 @@ async def retry_later(tx: Tx, outbox_id: int, not_before: datetime, error: str) 
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?",
         (error[:1000], to_db(not_before), outbox_id),
     )
+
+
+async def park_unreachable(tx: Tx, chat_id: int, person_id: int | None, now: datetime) -> None:
+    """Telegram said 403: mark the person unreachable and park what is pending for them."""
+    await tx.execute(
+        "UPDATE outbox SET status = 'unreachable', last_error = 'recipient unreachable'"
+        " WHERE status = 'pending' AND (chat_id = ? OR person_id = ?)",
+        (chat_id, person_id),
+    )
+    if person_id is not None:
+        await tx.execute(
+            "UPDATE people SET unreachable_at = coalesce(unreachable_at, ?) WHERE id = ?",
+            (to_db(now), person_id),
+        )
+
+
+async def is_unreachable(db: Queryable, person_id: int) -> bool:
+    """True while Telegram's last answer for this person was 403."""
+    row = await db.fetchone("SELECT unreachable_at FROM people WHERE id = ?", (person_id,))
+    return bool(row and row[0])
+
+
+async def counts(db: Queryable, key_prefix: str | None = None) -> dict[str, int]:
+    """How many rows are in each status (of the keys starting with key_prefix)."""
+    if key_prefix is None:
+        rows = await db.fetchall("SELECT status, count(*) FROM outbox GROUP BY status")
+    else:
+        rows = await db.fetchall(
+            "SELECT status, count(*) FROM outbox WHERE idempotency_key >= ?"
+            " AND idempotency_key < ? GROUP BY status",
+            (key_prefix, key_prefix + "\uffff"),
+        )
+    return {r[0]: r[1] for r in rows}
+
+
+async def by_prefix(db: Queryable, key_prefix: str) -> list[tuple[int | None, str]]:
+    """(person id, status) of every row whose key starts with key_prefix."""
+    rows = await db.fetchall(
+        "SELECT person_id, status FROM outbox WHERE idempotency_key >= ? AND idempotency_key < ?",
+        (key_prefix, key_prefix + "\uffff"),
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 async def statuses(db: Queryable, keys: Sequence[str]) -> dict[str, str]:

@@ -1,0 +1,166 @@
+"""Scheduled work derived from the database: the planners' jobs in PTB's JobQueue.
+
+At start-up, every ``REPLAN_EVERY`` and whenever the timetable changes, ``replan()`` runs
+every planner (bot_data.planners) and puts each job due within ``HORIZON`` (48 h) into the
+JobQueue under its deterministic name as the APScheduler job id (``replace_existing``), so
+planning twice leaves one job. A job whose moment passed but that is still useful (the bot
+was down at 07:30, the digest is useful until noon) runs at once; one no longer useful is
+dropped. The misfire grace of a queued job is ``useful_until - at`` instead of APScheduler's
+one second, so a busy moment never silently drops a reminder.
+
+Why a horizon: the JobQueue only needs the next two days, and a school with 10,000 future
+sessions then plans a few hundred jobs at start-up instead of 20,000.
+
+Timetable changes: the import runs in another process (the CLI). Every ``WATCH_EVERY`` the
+scheduler reads the audit log for new ``class.import`` entries (a range scan over new ids,
+cheap), queues the change notices of each (handlers/reminders.py, idempotent under keys
+naming the session and its ``updated_at``) and replans. At start-up it looks back one day,
+so an import made while the bot was down is still announced.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.jobs import PlannedJob
+from bot.reminders import HORIZON
+from storage import reminders as queries
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+_LOGGER = logging.getLogger(__name__)
+
+WATCH_EVERY = 30.0  # seconds between looks for an import made by another process
+REPLAN_EVERY = 30 * 60.0  # seconds; well within HORIZON, so the horizon never runs dry
+LOOK_BACK = timedelta(days=1)  # imports announced after a restart
+
+
+class Scheduler:
+    """Keeps the JobQueue equal to what the planners derive from the database."""
+
+    def __init__(self, app: Application) -> None:
+        self._app = app
+        self._scheduled: set[str] = set()
+        self._ran: dict[str, datetime] = {}  # job name -> the ``at`` it ran for
+        self._last_import = -1
+        self._started = False
+
+    @property
+    def scheduled(self) -> frozenset[str]:
+        """Names of the jobs waiting in the JobQueue."""
+        return frozenset(self._scheduled)
+
+    async def start(self) -> None:
+        """Plan, announce what changed while down, and watch for changes (JobQueue running)."""
+        self._started = True
+        await self.check_changes()
+        await self.replan()
+        queue = self._app.job_queue
+        if queue is not None:
+            queue.run_repeating(
+                self._tick,
+                WATCH_EVERY,
+                name="scheduler:watch",
+                job_kwargs={"id": "scheduler:watch", "replace_existing": True},
+            )
+            queue.run_repeating(
+                self._replan_job,
+                REPLAN_EVERY,
+                name="scheduler:replan",
+                job_kwargs={"id": "scheduler:replan", "replace_existing": True},
+            )
+
+    def stop(self) -> None:
+        """Forget the jobs (the JobQueue stops with the Application)."""
+        self._started = False
+
+    async def replan(self) -> int:
+        """Derive the jobs again; run the due-but-useful ones now. Return jobs queued."""
+        data = self._app.bot_data
+        now = data.clock.now()
+        wanted: dict[str, PlannedJob] = {}
+        for planner in data.planners:
+            for job in await planner(data.db, now):
+                if job.useful_until > now and job.at <= now + HORIZON:
+                    wanted[job.name] = job
+        queue = self._app.job_queue
+        for name in self._scheduled - wanted.keys():
+            if queue is not None:
+                for old in queue.get_jobs_by_name(name):
+                    old.schedule_removal()
+        self._scheduled = set()
+        due_now = []
+        for job in sorted(wanted.values(), key=lambda j: (j.at, j.name)):
+            if job.at <= now:
+                if self._ran.get(job.name) != job.at:
+                    due_now.append(job)
+            elif queue is not None:
+                grace = max(1, int((job.useful_until - job.at).total_seconds()))
+                queue.run_once(
+                    self._run_queued,
+                    when=job.at,
+                    data=job,
+                    name=job.name,
+                    job_kwargs={
+                        "id": job.name,
+                        "replace_existing": True,
+                        "misfire_grace_time": grace,
+                    },
+                )
+                self._scheduled.add(job.name)
+        for job in due_now:
+            await self._run(job)
+        return len(self._scheduled)
+
+    async def check_changes(self) -> int:
+        """Queue notices for imports not seen yet; replan if there were any. Rows queued."""
+        data = self._app.bot_data
+        now = data.clock.now()
+        if self._last_import < 0:
+            self._last_import = await queries.first_audit_id_since(data.db, now - LOOK_BACK)
+        imports = await queries.imports_since(data.db, self._last_import)
+        if not imports:
+            return 0
+        from handlers.reminders import notify_changes  # the bot side renders the texts
+
+        queued = 0
+        for audit_id, _, details in imports:
+            queued += await notify_changes(data, details, now)
+            self._last_import = audit_id
+        if self._started:
+            await self.replan()
+        return queued
+
+    async def _run(self, job: PlannedJob) -> None:
+        data = self._app.bot_data
+        now = data.clock.now()
+        if not job.at <= now < job.useful_until:
+            return
+        try:
+            await job.run(data, now)
+        except Exception:
+            _LOGGER.exception("job %s failed; it runs again at the next replan", job.name)
+            return
+        self._ran[job.name] = job.at
+        if len(self._ran) > 50_000:
+            self._ran.clear()  # only an optimisation: jobs are idempotent
+
+    async def _run_queued(self, context: Any) -> None:
+        job: PlannedJob = context.job.data
+        self._scheduled.discard(job.name)
+        await self._run(job)
+
+    async def _tick(self, context: Any) -> None:
+        try:
+            await self.check_changes()
+        except Exception:
+            _LOGGER.exception("could not check for timetable changes")
+
+    async def _replan_job(self, context: Any) -> None:
+        try:
+            await self.replan()
+        except Exception:
+            _LOGGER.exception("replanning failed")

@@ -1,0 +1,93 @@
+"""/today, /week, /next: a person's sessions in every class they are in, with their status."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot.context import Context
+from bot.reminders import local_day
+from handlers.common import PRIVATE, viewer_of
+from handlers.reminders import session_view
+from storage import reminders as queries
+from storage.reminders import SessionRow
+
+WEEK_DAYS = 7
+
+
+async def _sessions(context: Context, person_id: int, days: int) -> list[SessionRow]:
+    now = context.bot_data.clock.now()
+    # A day's bounds differ per zone: read a day more on each side, filter by local day.
+    found = await queries.sessions_of_person(
+        context.db, person_id, now - timedelta(days=1), now + timedelta(days=days + 1)
+    )
+    return [
+        s
+        for s in found
+        if 0 <= (local_day(s.starts_at, s.timezone) - local_day(now, s.timezone)).days < days
+    ]
+
+
+async def _reply(update: Update, context: Context, sessions: list[SessionRow], empty: str) -> None:
+    viewer = viewer_of(context)
+    assert viewer.person is not None
+    ids = [s.id for s in sessions]
+    checked = await queries.checked_in(context.db, viewer.person.id, ids)
+    leave = {sid for pid, sid in await queries.on_leave(context.db, ids) if pid == viewer.person.id}
+    days: list[dict[str, object]] = []
+    for s in sessions:
+        view = session_view(s)
+        view["status"] = "checked_in" if s.id in checked else "on_leave" if s.id in leave else ""
+        day = s.starts_at.astimezone(ZoneInfo(s.timezone)).date().isoformat()
+        if not days or days[-1]["day"] != day:
+            days.append({"day": day, "sessions": []})
+        days[-1]["sessions"].append(view)  # type: ignore[union-attr]
+    text = context.t("timetable.sessions", days=days) if days else context.t(empty)
+    await update.effective_message.reply_text(text)
+
+
+async def _bound(update: Update, context: Context) -> bool:
+    if viewer_of(context).person is None:
+        await update.effective_message.reply_text(context.t("timetable.not_bound"))
+        return False
+    return True
+
+
+async def today(update: Update, context: Context) -> None:
+    """The viewer's sessions today (local to each class)."""
+    if await _bound(update, context):
+        person = viewer_of(context).person
+        assert person is not None
+        await _reply(
+            update, context, await _sessions(context, person.id, 1), "timetable.none_today"
+        )
+
+
+async def week(update: Update, context: Context) -> None:
+    """The viewer's sessions from today for seven days."""
+    if await _bound(update, context):
+        person = viewer_of(context).person
+        assert person is not None
+        found = await _sessions(context, person.id, WEEK_DAYS)
+        await _reply(update, context, found, "timetable.none_week")
+
+
+async def next_session(update: Update, context: Context) -> None:
+    """The viewer's next session not over yet (the one running now counts)."""
+    if not await _bound(update, context):
+        return
+    person = viewer_of(context).person
+    assert person is not None
+    now: datetime = context.bot_data.clock.now()
+    found = await queries.sessions_of_person(context.db, person.id, now, now + timedelta(days=366))
+    await _reply(update, context, found[:1], "timetable.none_next")
+
+
+def register(app: Application) -> None:
+    """Add /today, /week and /next."""
+    app.add_handler(CommandHandler("today", today, filters=PRIVATE))
+    app.add_handler(CommandHandler("week", week, filters=PRIVATE))
+    app.add_handler(CommandHandler("next", next_session, filters=PRIVATE))

@@ -1,0 +1,171 @@
+"""Helpers for the reminders tests: many people at once, virtual time for the pacer."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from datetime import UTC, datetime
+
+from bot.testing import FakeTelegram
+from storage import outbox
+from storage.db import Database, Tx
+from storage.times import to_db
+
+
+async def add_people(
+    db: Database, telegram: FakeTelegram, count: int, now: datetime, *, first_user: int = 50_000
+) -> list[tuple[int, int]]:
+    """Create ``count`` bound people (and their Telegram users); [(person id, user id)]."""
+    for n in range(count):
+        telegram.add_user(first_user + n, f"P{n}")
+        telegram._user_chat(first_user + n)
+
+    async def op(tx: Tx) -> list[tuple[int, int]]:
+        made = []
+        for n in range(count):
+            user_id = first_user + n
+            person_id = await tx.insert(
+                "INSERT INTO people (name, phone, invite_code, telegram_user_id, locale,"
+                " bound_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'zh', ?, ?, ?)",
+                (f"P{n}", f"1990000{user_id}", f"inv{user_id}", user_id, *[to_db(now)] * 3),
+            )
+            made.append((person_id, user_id))
+        return made
+
+    return await db.write(op)
+
+
+async def broadcast(
+    db: Database, people: list[tuple[int, int]], now: datetime, text: str = "hello", key="b"
+) -> None:
+    """Queue one message per person under keys ``{key}:person:{id}``."""
+    rows = [
+        {
+            "key": f"{key}:person:{pid}",
+            "chat_id": uid,
+            "person_id": pid,
+            "payload": {"text": text, "parse_mode": "HTML"},
+        }
+        for pid, uid in people
+    ]
+    await db.write(lambda tx: outbox.enqueue_many(tx, rows, now=now))
+
+
+async def status_counts(db: Database) -> dict[str, int]:
+    """Rows per outbox status."""
+    return await outbox.counts(db)
+
+
+class VirtualTime:
+    """Monotonic time that jumps to the earliest sleeper's wake-up once everyone waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int]] = []
+        self._seq = 0
+
+    def monotonic(self) -> float:
+        """The virtual time."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep in virtual time: wait until no one sleeps shorter, then jump."""
+        self._seq += 1
+        me = (self.now + max(0.0, seconds), self._seq)
+        heapq.heappush(self._sleepers, me)
+        while True:
+            for _ in range(20):  # let runnable tasks (db writes, sends) go first
+                await asyncio.sleep(0)
+            if self._sleepers[0] == me:
+                heapq.heappop(self._sleepers)
+                self.now = max(self.now, me[0])
+                return
+
+
+async def bind(bot, plan, phone: str, *, language_code: str = "zh-hans"):
+    """A Telegram user who binds to the roster person with this phone."""
+    user = bot.person(language_code=language_code)
+    await user.shares_contact(phone)
+    return user
+
+
+def phone_of(plan, name: str) -> str:
+    """The phone of a roster person by name."""
+    return next(p.phone for p in plan.people if p.name == name)
+
+
+async def session_id(db: Database, external_id: str) -> int:
+    """A session's id by its 编号."""
+    row = await db.fetchone("SELECT id FROM sessions WHERE external_id = ?", (external_id,))
+    return int(row[0])
+
+
+async def make_class(
+    db: Database,
+    *,
+    name: str,
+    timezone: str,
+    sessions: list[tuple[datetime, datetime]],
+    trainees: int,
+    now: datetime,
+    telegram: FakeTelegram,
+    first_user: int = 70_000,
+) -> tuple[int, list[int], list[tuple[int, int]]]:
+    """A class written straight to the database: (class id, session ids, trainees)."""
+    people = await add_people(db, telegram, trainees, now, first_user=first_user)
+
+    async def op(tx: Tx) -> tuple[int, list[int]]:
+        class_id = await tx.insert(
+            "INSERT INTO classes (name, start_date, end_date, timezone, settings, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, '{}', ?, ?)",
+            (
+                name,
+                sessions[0][0].date().isoformat(),
+                sessions[-1][1].date().isoformat(),
+                timezone,
+                to_db(now),
+                to_db(now),
+            ),
+        )
+        ids = []
+        for n, (start, end) in enumerate(sessions):
+            ids.append(
+                await tx.insert(
+                    "INSERT INTO sessions (class_id, external_id, title, starts_at, ends_at,"
+                    " location, hours, secret, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'Hall', 1.5, 's', ?, ?)",
+                    (
+                        class_id,
+                        f"X{n}",
+                        f"Lecture {n}",
+                        to_db(start),
+                        to_db(end),
+                        to_db(now),
+                        to_db(now),
+                    ),
+                )
+            )
+        await tx.executemany(
+            "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'trainee')",
+            [(class_id, pid) for pid, _ in people],
+        )
+        return class_id, ids
+
+    class_id, ids = await db.write(op)
+    return class_id, ids, people
+
+
+async def serve_fake(telegram: FakeTelegram):  # type: ignore[no-untyped-def]
+    """The sandbox's Bot API server around this FakeTelegram on a free port: (runner, url)."""
+    from aiohttp import web
+
+    from bot.sandbox.demo import build_demo
+    from bot.sandbox.server import Sandbox, build_app
+
+    sandbox = Sandbox(telegram, build_demo(datetime(2026, 12, 7, tzinfo=UTC)))
+    runner = web.AppRunner(build_app(sandbox), access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    return runner, f"http://127.0.0.1:{port}"

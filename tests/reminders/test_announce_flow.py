@@ -1,0 +1,123 @@
+"""/announce: preview, audience, confirmation, delivery report; refusals change nothing."""
+
+from __future__ import annotations
+
+from bot.callbacks import Action, pack
+from tests.reminders.support import bind, phone_of
+
+
+async def outbox_rows(db) -> int:
+    return (await db.fetchone("SELECT count(*) FROM outbox"))[0]
+
+
+async def forms(db) -> int:
+    return (await db.fetchone("SELECT count(*) FROM forms WHERE kind = 'announce'"))[0]
+
+
+async def test_manager_announces_to_trainees_and_sees_the_report(bot, db, clock, example_class):
+    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    li = await bind(bot, example_class, phone_of(example_class, "李强"), language_code="en")
+    blocked = await bind(bot, example_class, phone_of(example_class, "刘洋"))
+    teacher = await bind(bot, example_class, phone_of(example_class, "王建国"))
+    bot.telegram.block(blocked.id)
+
+    [preview] = await manager.says("/announce 明天上午 <改在> 第二报告厅")
+    assert "通知预览" in preview.text and "<改在>" in preview.text
+    assert await forms(db) == 1
+    await manager.presses_button(preview, "仅学员")
+    preview = manager.last()
+    assert "仅学员" in preview.text
+    trainees_bound = 3
+    await manager.presses_button(preview, f"📣 发送给 {trainees_bound} 人")
+    queued = manager.last()
+    assert "3 人" in queued.text and "尚未绑定" in queued.text
+    assert await forms(db) == 0
+    await bot.deliver_outbox()
+    assert "第二报告厅" in wang.last().text and "李红梅" in wang.last().text
+    assert "Notice" in li.last().text
+    assert not [m for m in teacher.chat() if "第二报告厅" in (m.text or "")]
+
+    await manager.presses_button(queued, "查看送达情况")
+    report = manager.last()
+    assert "已送达：2 人" in report.text
+    assert "无法送达：1 人（刘洋）" in report.text
+
+    # A second press of the old send button sends nothing again.
+    before = await outbox_rows(db)
+    await manager.presses(preview.message_id, pack(Action.ANNOUNCE_SEND))
+    assert await outbox_rows(db) == before
+    assert bot.telegram.calls_of("answerCallbackQuery")[-1].params.get("show_alert")
+
+
+async def test_whole_class_and_cancel(bot, db, clock, example_class):
+    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    teacher = await bind(bot, example_class, phone_of(example_class, "王建国"))
+    [preview] = await manager.says("/announce hello all")
+    await manager.presses_button(preview, "取消")
+    assert "已取消" in manager.last().text and await forms(db) == 0
+    [preview] = await manager.says("/announce hello all")
+    await manager.presses_button(preview, "全班")
+    await manager.presses_button(manager.last(), "📣 发送给 2 人")
+    await bot.deliver_outbox()
+    assert "hello all" in teacher.last().text
+
+
+async def test_the_form_survives_a_restart(bot, db, clock, example_class, config, telegram):
+    from bot.app import build_application
+    from bot.testing import FakeRequest
+
+    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    [preview] = await manager.says("/announce after restart")
+    await bot.app.shutdown()
+    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
+    await app.initialize()
+    bot.app = app  # the fixture shuts this one down
+    await manager.presses_button(preview, "仅学员")
+    assert "after restart" in manager.last().text and "仅学员" in manager.last().text
+
+
+async def test_refusals_change_nothing(bot, db, clock, example_class):
+    trainee = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    [reply] = await trainee.says("/announce hi")
+    assert "只有班主任和管理员" in reply.text
+    await trainee.presses(1, pack(Action.ANNOUNCE_SEND))
+    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    [usage] = await manager.says("/announce")
+    assert "用法" in usage.text
+    [long] = await manager.says("/announce " + "长" * 3501)
+    assert "太长" in long.text
+    await manager.presses(1, pack(Action.ANNOUNCE_SEND))  # no form: stale
+    await manager.presses(1, "1|ns|forged")
+    await manager.presses(1, pack(Action.ANNOUNCE_REPORT, 999))
+    assert await forms(db) == 0 and await outbox_rows(db) == 0
+    answers = bot.telegram.calls_of("answerCallbackQuery")
+    assert len(answers) == 4 and all(a.params.get("show_alert") for a in answers)
+
+
+async def test_a_redelivered_send_press_queues_nothing_twice(bot, db, clock, example_class):
+    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    await bind(bot, example_class, phone_of(example_class, "王芳"))
+    [preview] = await manager.says("/announce once only")
+    await manager.presses_button(preview, "仅学员")
+    update = bot.telegram.press(manager.id, preview.message_id, pack(Action.ANNOUNCE_SEND))
+    await bot.feed(manager, update)
+    queued = await outbox_rows(db)
+    assert queued == 1
+    await bot.redeliver(manager, update)
+    assert await outbox_rows(db) == queued
+    audits = await db.fetchone("SELECT count(*) FROM audit_log WHERE action = 'announce.send'")
+    assert audits[0] == 1
+
+
+async def test_a_trainee_cannot_read_a_report(bot, db, clock, example_class):
+    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    trainee = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    [preview] = await manager.says("/announce report test")
+    await manager.presses_button(preview, "仅学员")
+    await manager.presses_button(manager.last(), "📣 发送给 1 人")
+    data = manager.last().reply_markup["inline_keyboard"][0][0]["callback_data"]
+    before = len(trainee.chat())
+    await trainee.presses(manager.last().message_id, data)
+    assert len(trainee.chat()) == before
+    assert bot.telegram.calls_of("answerCallbackQuery")[-1].params.get("show_alert")

@@ -1,0 +1,190 @@
+"""The outbox sender: exactly one copy to everyone reachable, whatever Telegram answers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from bot.clock import ManualClock
+from bot.outbox import Outbox, Pacer
+from bot.testing import Fault, FloodLimiter
+from storage import outbox
+from storage.db import Database
+from tests.harness import BotHarness
+from tests.reminders.support import VirtualTime, add_people, broadcast, status_counts
+
+
+async def drain(bot: BotHarness, clock: ManualClock, rounds: int = 40) -> None:
+    """Flush, move the clock past every backoff, until nothing is pending."""
+    for _ in range(rounds):
+        await bot.deliver_outbox()
+        if not (await status_counts(bot.db)).get("pending"):
+            return
+        clock.advance(timedelta(minutes=6))
+    raise AssertionError("rows still pending after every backoff")
+
+
+def copies(bot: BotHarness, user_ids: list[int]) -> Counter[int]:
+    """How many bot messages each user has."""
+    return Counter({uid: sum(1 for m in bot.telegram.chat(uid) if m.from_bot) for uid in user_ids})
+
+
+async def test_broadcast_to_1000_with_every_fault(bot: BotHarness, db: Database, clock):
+    people = await add_people(db, bot.telegram, 1000, clock.now())
+    blocked = [uid for _, uid in people[::50]]  # 20 people blocked the bot
+    for uid in blocked:
+        bot.telegram.block(uid)
+    await broadcast(db, people, clock.now())
+    bot.telegram.fail_next("sendMessage", Fault.retry_after(7), times=30)
+    bot.telegram.fail_next("sendMessage", Fault.server_error(500), times=40)
+    bot.telegram.fail_next("sendMessage", Fault.server_error(502, "Bad Gateway"), times=10)
+    bot.telegram.fail_next("sendMessage", Fault.timeout(), times=20)
+    bot.telegram.fail_next("sendMessage", Fault.timeout(delivered=True), times=3)
+
+    await drain(bot, clock)
+
+    reachable = [uid for _, uid in people if uid not in blocked]
+    got = copies(bot, reachable)
+    assert min(got.values()) == 1, "someone reachable missed the message"
+    # A timeout after Telegram took the message is indistinguishable from a lost one: the
+    # retry doubles exactly those that reached a reachable chat, nothing else.
+    delivered = [
+        c
+        for c in bot.telegram.calls_of("sendMessage")
+        if c.fault is not None and c.fault.delivered and c.status == 200
+    ]
+    assert 1 <= len(delivered) <= 3
+    assert sum(n - 1 for n in got.values()) == len(delivered)
+    assert all(n == 0 for n in copies(bot, blocked).values())
+    assert await status_counts(db) == {"sent": 980, "unreachable": 20}
+    marked = await db.fetchall(
+        "SELECT telegram_user_id FROM people WHERE unreachable_at IS NOT NULL"
+    )
+    assert sorted(r[0] for r in marked) == sorted(blocked)
+    ids = await db.fetchone(
+        "SELECT count(*) FROM outbox WHERE status = 'sent' AND telegram_message_id IS NULL"
+    )
+    assert ids[0] == 0
+
+
+async def test_429_waits_retry_after_before_resending(bot: BotHarness, db: Database, clock):
+    people = await add_people(db, bot.telegram, 1, clock.now())
+    await broadcast(db, people, clock.now())
+    bot.telegram.fail_next("sendMessage", Fault.retry_after(20))
+    assert await bot.deliver_outbox() == 1
+    clock.advance(timedelta(seconds=19))
+    assert await bot.deliver_outbox() == 0  # not before retry_after
+    clock.advance(timedelta(seconds=1))
+    assert await bot.deliver_outbox() == 1
+    row = await db.fetchone("SELECT status, attempts, last_error FROM outbox")
+    assert row[0] == "sent" and row[1] == 2 and "429" in row[2]
+
+
+async def test_bad_request_is_parked_and_the_queue_goes_on(bot: BotHarness, db, clock):
+    people = await add_people(db, bot.telegram, 2, clock.now())
+    pid, uid = people[0]
+    await db.write(
+        lambda tx: outbox.enqueue(
+            tx,
+            key="bad",
+            chat_id=uid,
+            person_id=pid,
+            now=clock.now(),
+            payload={"text": "<b>unclosed", "parse_mode": "HTML"},
+        )
+    )
+    await broadcast(db, people, clock.now(), text="after")
+    await bot.deliver_outbox()
+    bad = await db.fetchone("SELECT status, last_error FROM outbox WHERE idempotency_key = 'bad'")
+    assert bad[0] == "failed" and "parse" in bad[1].lower()
+    assert [m.text for m in bot.telegram.chat(uid) if m.from_bot] == ["after"]
+    assert (await status_counts(db)) == {"failed": 1, "sent": 2}
+
+
+async def test_transient_errors_give_up_after_max_attempts(bot: BotHarness, db, clock):
+    people = await add_people(db, bot.telegram, 1, clock.now())
+    await broadcast(db, people, clock.now())
+    bot.telegram.fail_next("sendMessage", Fault.server_error(500), times=100)
+    for _ in range(30):
+        await bot.deliver_outbox()
+        clock.advance(timedelta(minutes=6))
+    row = await db.fetchone("SELECT status, attempts FROM outbox")
+    assert tuple(row) == ("failed", 12)
+
+
+async def test_unreachable_person_is_skipped_until_they_write(bot: BotHarness, db, clock):
+    user = bot.person()
+    await user.says("/start")  # not bound: make a person bound to this user directly
+    people = await add_people(db, bot.telegram, 1, clock.now(), first_user=user.id + 1)
+    pid, uid = people[0]
+    bot.telegram.block(uid)
+    await broadcast(db, people, clock.now(), key="one")
+    await bot.deliver_outbox()
+    await broadcast(db, people, clock.now(), key="two")
+    calls_before = len(bot.telegram.calls_of("sendMessage"))
+    await bot.deliver_outbox()
+    assert len(bot.telegram.calls_of("sendMessage")) == calls_before  # parked, no call
+    assert (await status_counts(db)) == {"unreachable": 2}
+
+    bot.telegram.unblock(uid)
+    from tests.harness import Person
+
+    writer = Person(bot, uid, "P0", "zh-hans")
+    await writer.says("/help")
+    row = await db.fetchone("SELECT unreachable_at FROM people WHERE id = ?", (pid,))
+    assert row[0] is None
+    await broadcast(db, people, clock.now(), key="three")
+    await bot.deliver_outbox()
+    assert (await status_counts(db)) == {"unreachable": 2, "sent": 1}
+
+
+async def test_pacer_keeps_under_telegram_limits(bot: BotHarness, db: Database, clock):
+    vt = VirtualTime()
+    # The strictest reading of Telegram's guidance: no bursts for a private chat.
+    bot.telegram.flood = FloodLimiter(vt.monotonic, private_burst=1)
+    bot.telegram.add_group(-100, "class group")
+    people = await add_people(db, bot.telegram, 100, clock.now())
+    await broadcast(db, people, clock.now(), key="a")
+    await broadcast(db, people, clock.now(), key="b")  # a second message to each chat
+    rows = [{"key": f"group:{n}", "chat_id": -100, "payload": {"text": f"g{n}"}} for n in range(4)]
+    await db.write(lambda tx: outbox.enqueue_many(tx, rows, now=clock.now()))
+    sender = Outbox(bot.app.bot, db, clock, pacer=Pacer(monotonic=vt.monotonic, sleep=vt.sleep))
+    await sender.flush()
+    calls = bot.telegram.calls_of("sendMessage")
+    assert [c.status for c in calls] == [200] * 204, "the pacer let a 429 through"
+    # The group's 4 sends at 3 s spacing need 9 s; 204 sends at 29 a second need 7 s, and
+    # the pacer never waits longer than both in a row.
+    assert 9.0 <= vt.now <= 204 / 29 + 9.0 + 1.0
+    assert (await status_counts(db)) == {"sent": 204}
+
+
+async def test_raw_outbox_call_bypasses_the_app_rate_limiter(
+    db, clock, config, telegram, monkeypatch
+):
+    from telegram.ext import AIORateLimiter
+
+    from bot.app import build_application
+    from bot.testing import FakeRequest
+
+    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=True)
+    await app.initialize()
+    try:
+        calls = []
+        original = AIORateLimiter.process_request
+
+        async def spy(self, *args, **kwargs):
+            calls.append(kwargs.get("endpoint"))
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(AIORateLimiter, "process_request", spy)
+        telegram.add_user(777, "Direct")
+        telegram._user_chat(777)
+        await app.bot.send_message(777, "direct")  # a direct reply goes through the limiter
+        people = await add_people(db, telegram, 3, clock.now())
+        await broadcast(db, people, clock.now())
+        sender = Outbox(app.bot, db, clock)  # no pacer: only the bypass is under test
+        assert await sender.flush() == 3
+        assert calls == ["sendMessage"]  # only the direct one
+        assert (await status_counts(db)) == {"sent": 3}
+    finally:
+        await app.shutdown()
