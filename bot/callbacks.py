@@ -27,6 +27,10 @@ class Action(StrEnum):
     ANNOUNCE_REPORT = "nr"  # announcement id: who received it so far
     # check-in:
     CHECKIN = "ci"
+    CHECKOUT = "co"
+    CHECKOUT_EARLY = "ce"
+    ROLL_REFRESH = "rr"
+    ROLL_MARK = "rm"
     # leave:
     # ratings:
 
@@ -42,6 +46,10 @@ ARG_TYPES: Final[dict[Action, tuple[type, ...]]] = {
     Action.ANNOUNCE_REPORT: (int,),
     # check-in:
     Action.CHECKIN: (int,),  # session
+    Action.CHECKOUT: (int,),  # session
+    Action.CHECKOUT_EARLY: (int,),  # session: confirmed leaving early
+    Action.ROLL_REFRESH: (int,),  # session
+    Action.ROLL_MARK: (int, int, str),  # session, person, status
     # leave:
     # ratings:
 }

@@ -32,6 +32,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("next"),
     Command("announce", frozenset({Role.MANAGER, Role.ADMIN})),
     # check-in:
+    Command("checkin", frozenset({Role.TRAINEE})),
+    Command("checkout", frozenset({Role.TRAINEE})),
+    Command("code", frozenset({Role.MANAGER})),
+    Command("roll", frozenset({Role.MANAGER, Role.MONITOR})),
+    Command("me", frozenset({Role.TRAINEE})),
     # leave:
     # ratings:
     Command("lang"),

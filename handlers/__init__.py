@@ -7,7 +7,11 @@ from telegram.ext import Application
 from bot.jobs import Planner
 from handlers import errors, fallback, help, identity, lang, roster, start
 from handlers.announce import register as register_announce  # reminders
+from handlers.checkin import plan_jobs as plan_checkin_jobs  # check-in
+from handlers.checkin import register as register_checkin  # check-in
+from handlers.me import register as register_me  # check-in
 from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
+from handlers.roll import register as register_roll  # check-in
 from handlers.timetable import register as register_timetable  # reminders
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
@@ -15,6 +19,7 @@ PLANNERS: tuple[Planner, ...] = (
     # reminders:
     plan_reminder_jobs,
     # check-in:
+    plan_checkin_jobs,
     # leave:
     # ratings:
 )
@@ -36,6 +41,9 @@ def register(app: Application) -> None:
     register_timetable(app)
     register_announce(app)
     # check-in:
+    register_checkin(app)
+    register_roll(app)
+    register_me(app)
     # leave:
     # ratings:
     # Whatever no feature took: unknown commands, stray text, stale buttons.

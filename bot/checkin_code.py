@@ -1,0 +1,57 @@
+"""The rotating check-in code: six digits from a session's secret and the minute.
+
+``code_at(secret, moment)`` is HMAC-SHA256 of the minute number under the session's secret,
+truncated the way TOTP does (RFC 4226 dynamic truncation) to six digits. Nothing is stored,
+and without the secret the next code cannot be guessed. ``verify`` accepts the code of the
+current minute and, as a grace for someone typing across the minute's turn, the previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import unicodedata
+from datetime import datetime
+from typing import Final
+
+DIGITS: Final = 6
+STEP_SECONDS: Final = 60
+GRACE_STEPS: Final = 1  # the previous minute's code is still accepted
+
+
+def minute_of(moment: datetime) -> int:
+    """The minute number of an aware moment (minutes since the Unix epoch)."""
+    return int(moment.timestamp()) // STEP_SECONDS
+
+
+def code_for_minute(secret: str, minute: int) -> str:
+    """The code of one minute."""
+    digest = hmac.new(secret.encode(), str(minute).encode(), hashlib.sha256).digest()
+    offset = digest[-1] & 0x0F
+    number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+    return str(number % 10**DIGITS).zfill(DIGITS)
+
+
+def code_at(secret: str, moment: datetime) -> str:
+    """The code shown at ``moment``."""
+    return code_for_minute(secret, minute_of(moment))
+
+
+def normalise(text: str) -> str | None:
+    """The digits a person typed (full-width digits and spaces allowed); None if malformed."""
+    compact = "".join(unicodedata.normalize("NFKC", text).split())
+    if len(compact) != DIGITS or not compact.isascii() or not compact.isdigit():
+        return None
+    return compact
+
+
+def verify(secret: str, typed: str, now: datetime) -> bool:
+    """Whether a typed code is this minute's or the previous minute's."""
+    code = normalise(typed)
+    if code is None:
+        return False
+    minute = minute_of(now)
+    return any(
+        hmac.compare_digest(code, code_for_minute(secret, minute - back))
+        for back in range(GRACE_STEPS + 1)
+    )

@@ -1,0 +1,160 @@
+"""What check-in tells class managers on its own: lock-outs, and each session's summary.
+
+Both go through the outbox under keys naming the cause, so they are sent once. The summary
+is a planned job per session (``session:42:checkin-close``) at the end of its check-out
+window, when statuses become final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import outbox as outbox_payload
+from bot.attendance import Record, Status, status
+from bot.context import BotData
+from bot.jobs import PlannedJob
+from bot.roles import Role
+from handlers.checkin.common import hhmm, locale_of, settings_of, window_of
+from storage import attendance
+from storage.attendance import AttendanceRow, SessionRow
+from storage.db import Database, Queryable, Tx
+from storage.outbox import enqueue as outbox_enqueue
+
+# A summary that could not be sent at the close is still worth sending this long after.
+SUMMARY_USEFUL_FOR = timedelta(hours=12)
+
+
+async def lockout(
+    tx: Tx, data: BotData, session: SessionRow, person_id: int, failures: int, now: datetime
+) -> None:
+    """Queue a notice to each class manager: a trainee's check-in is locked."""
+    person = await tx.fetchone("SELECT name FROM people WHERE id = ?", (person_id,))
+    name = person[0] if person else "?"
+    for manager in await attendance.members(tx, session.class_id, Role.MANAGER):
+        if manager.telegram_user_id is None:
+            continue
+        locale = locale_of(manager.locale, session, data.config)
+        text = data.texts.render(
+            locale,
+            "checkin.lockout_notice",
+            name=name,
+            title=session.title,
+            class_name=session.class_name,
+            failures=failures,
+        )
+        await outbox_enqueue(
+            tx,
+            key=f"checkin:lockout:session:{session.id}:person:{person_id}:manager:{manager.person_id}",
+            chat_id=manager.telegram_user_id,
+            person_id=manager.person_id,
+            payload=outbox_payload.message(text),
+            now=now,
+        )
+
+
+def record_of(row: AttendanceRow | None) -> Record | None:
+    """The pure rules' view of a stored row."""
+    if row is None:
+        return None
+    override = Status(row.override_status) if row.override_status else None
+    return Record(row.checkin_at, row.checkout_at, override)
+
+
+async def roll_of(
+    db: Queryable, session: SessionRow, now: datetime
+) -> list[tuple[attendance.Member, Status, int | None]]:
+    """Every trainee of the session's class with their status at ``now``."""
+    trainees = await attendance.members(db, session.class_id, Role.TRAINEE)
+    records = await attendance.records_of_session(db, session.id)
+    leave = await attendance.on_leave(db, session.id)
+    w = window_of(session)
+    double = settings_of(session.settings).double_checkin
+    result = []
+    for member in trainees:
+        outcome = status(
+            record_of(records.get(member.person_id)),
+            w,
+            on_leave=member.person_id in leave,
+            double_checkin=double,
+            now=now,
+        )
+        result.append((member, outcome.status, outcome.late_minutes))
+    return result
+
+
+def summary_values(
+    session: SessionRow, roll: list[tuple[attendance.Member, Status, int | None]]
+) -> dict[str, object]:
+    """What the summary and the roll call show: counts and names by status."""
+    by: dict[str, list[str]] = {s.value: [] for s in Status}
+    for member, st, late in roll:
+        by[st.value].append(
+            f"{member.name} ({late})" if st is Status.LATE and late else member.name
+        )
+    attended = sum(len(by[s]) for s in ("present", "late", "left_early", "no_checkout"))
+    return {
+        "title": session.title,
+        "class_name": session.class_name,
+        "date": session.starts_at.astimezone(ZoneInfo(session.timezone)).strftime("%m-%d"),
+        "start": hhmm(session.starts_at, session),
+        "end": hhmm(session.ends_at, session),
+        "total": len(roll),
+        "attended": attended,
+        "names": by,
+    }
+
+
+async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
+    """Queue the session's final summary to each class manager (idempotent)."""
+    session = await attendance.session_by_id(data.db, session_id)
+    if session is None or session.cancelled:
+        return
+    roll = await roll_of(data.db, session, now)
+    if not roll:
+        return
+    values = summary_values(session, roll)
+
+    async def op(tx: Tx) -> None:
+        for manager in await attendance.members(tx, session.class_id, Role.MANAGER):
+            if manager.telegram_user_id is None:
+                continue
+            locale = locale_of(manager.locale, session, data.config)
+            text = data.texts.render(locale, "checkin.summary", **values)
+            await outbox_enqueue(
+                tx,
+                key=f"checkin:summary:session:{session.id}:manager:{manager.person_id}",
+                chat_id=manager.telegram_user_id,
+                person_id=manager.person_id,
+                payload=outbox_payload.message(text),
+                now=now,
+            )
+
+    await data.db.write(op)
+    data.outbox.wake()
+
+
+async def plan_close_jobs(db: Database, now: datetime) -> Iterable[PlannedJob]:
+    """One job per session still to close (or closed less than the useful time ago)."""
+    jobs = []
+    for session in await attendance.sessions_ending_after(db, now - timedelta(days=2)):
+        closes = window_of(session).closes_at
+        if closes + SUMMARY_USEFUL_FOR <= now:
+            continue
+        jobs.append(
+            PlannedJob(
+                name=f"session:{session.id}:checkin-close",
+                at=closes,
+                useful_until=closes + SUMMARY_USEFUL_FOR,
+                run=_summary_job(session.id),
+            )
+        )
+    return jobs
+
+
+def _summary_job(session_id: int):
+    async def run(data: BotData, now: datetime) -> None:
+        await send_summary(data, session_id, now)
+
+    return run

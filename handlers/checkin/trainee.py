@@ -1,0 +1,269 @@
+"""/checkin and the reminder's check-in button; proofs (a typed code, a shared location)."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+
+from bot import checkin_code, geo
+from bot.attendance import CheckinVerdict, checkin_verdict
+from bot.callbacks import Action, unpack
+from bot.context import Context
+from bot.roles import Role
+from handlers.checkin import notices, sessions
+from handlers.checkin.common import (
+    choice_keyboard,
+    hhmm,
+    open_for_checkin,
+    proofs_needed,
+    record_and_reply,
+    settings_of,
+    window_of,
+)
+from handlers.common import viewer_of
+from storage import attendance, updates
+from storage.attendance import PROOF_FORM, SessionRow
+from storage.db import Tx
+
+
+async def _trainee_sessions(
+    update: Update, context: Context
+) -> tuple[int, list[SessionRow]] | None:
+    """The speaker's person id and sessions near now as a trainee; None (answered) if none."""
+    viewer = viewer_of(context)
+    message = update.effective_message
+    if viewer.person is None:
+        await message.reply_text(context.t("start.how_to_bind"))
+        return None
+    if not any(Role.TRAINEE in m.roles for m in viewer.memberships):
+        await message.reply_text(context.t("checkin.not_trainee"))
+        return None
+    now = context.bot_data.clock.now()
+    class_ids = [m.klass.id for m in viewer.memberships if Role.TRAINEE in m.roles]
+    found = await sessions.of_classes(context.db, class_ids, now)
+    if not open_for_checkin(found, now):
+        found = await sessions.of_classes(context.db, class_ids, now, fresh=True)
+    return viewer.person.id, found
+
+
+async def checkin_command(update: Update, context: Context) -> None:
+    """/checkin [code]: check in to the session open now, asking which if there are two."""
+    found = await _trainee_sessions(update, context)
+    if found is None:
+        return
+    person_id, sessions = found
+    now = context.bot_data.clock.now()
+    candidates = open_for_checkin(sessions, now)
+    message = update.effective_message
+    if not candidates:
+        soon = [
+            s for s in sessions if checkin_verdict(now, window_of(s)) is CheckinVerdict.TOO_EARLY
+        ]
+        if soon:
+            s = soon[0]
+            opens = hhmm(window_of(s).checkin_opens, s)
+            await message.reply_text(context.t("checkin.too_early", title=s.title, opens=opens))
+        else:
+            await message.reply_text(context.t("checkin.no_session"))
+        return
+    if context.args:
+        await _code_typed(update, context, person_id, candidates, " ".join(context.args))
+        return
+    if len(candidates) > 1:
+        keyboard = choice_keyboard(context, Action.CHECKIN, candidates)
+        await message.reply_text(context.t("checkin.choose"), reply_markup=keyboard)
+        return
+    await _start(update, context, person_id, candidates[0])
+
+
+async def checkin_button(update: Update, context: Context) -> None:
+    """The check-in button of a reminder (or of the which-session question)."""
+    query = update.callback_query
+    decoded = unpack(query.data)
+    viewer = viewer_of(context)
+    if decoded is None or viewer.person is None:
+        await query.answer(context.label("buttons.stale"), show_alert=True)
+        return
+    session = await attendance.session_by_id(context.db, int(decoded.args[0]))
+    allowed = session is not None and await attendance.has_role(
+        context.db, session.class_id, viewer.person.id, (Role.TRAINEE,)
+    )
+    if session is None or not allowed:
+        await query.answer(context.label("buttons.stale"), show_alert=True)
+        return
+    await query.answer()
+    now = context.bot_data.clock.now()
+    if session.cancelled or now >= session.ends_at:
+        await update.effective_message.reply_text(
+            context.t("checkin.session_over", title=session.title)
+        )
+        return
+    await _start(update, context, viewer.person.id, session)
+
+
+async def _start(update: Update, context: Context, person_id: int, session: SessionRow) -> None:
+    """Check in at once, or ask for the proofs the class wants."""
+    needed = proofs_needed(session)
+    if not needed:
+        await record_and_reply(update, context, person_id, session, "none")
+        return
+    record = await attendance.record_of(context.db, session.id, person_id)
+    message = update.effective_message
+    if record is not None and record.checkin_at is not None:
+        await record_and_reply(update, context, person_id, session, "+".join(sorted(needed)))
+        return
+    if record is not None and record.locked_at is not None:
+        await message.reply_text(context.t("checkin.locked", title=session.title))
+        return
+    form = await attendance.load_form(context.db, person_id, PROOF_FORM)
+    proofs = form["proofs"] if form and form.get("session_id") == session.id else []
+    now = context.bot_data.clock.now()
+
+    async def save(tx: Tx) -> None:
+        await attendance.save_form(
+            tx, person_id, PROOF_FORM, {"session_id": session.id, "proofs": proofs}, now
+        )
+
+    await context.db.write(save)
+    await _ask_next(update, context, session, needed - set(proofs))
+
+
+async def _ask_next(
+    update: Update, context: Context, session: SessionRow, missing: set[str] | frozenset[str]
+) -> None:
+    message = update.effective_message
+    if "code" in missing:
+        await message.reply_text(context.t("checkin.ask_code", title=session.title))
+        return
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(context.label("checkin.share_location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await message.reply_text(
+        context.t("checkin.ask_location", title=session.title), reply_markup=keyboard
+    )
+
+
+async def _proven(
+    update: Update, context: Context, person_id: int, session: SessionRow, proof: str
+) -> None:
+    """One proof given: check in if it was the last one needed, else ask for the next."""
+    needed = proofs_needed(session)
+    form = await attendance.load_form(context.db, person_id, PROOF_FORM)
+    proofs = set(form["proofs"]) if form and form.get("session_id") == session.id else set()
+    proofs.add(proof)
+    if needed <= proofs:
+        await record_and_reply(update, context, person_id, session, "+".join(sorted(needed)))
+        return
+    now = context.bot_data.clock.now()
+
+    async def save(tx: Tx) -> None:
+        data = {"session_id": session.id, "proofs": sorted(proofs)}
+        await attendance.save_form(tx, person_id, PROOF_FORM, data, now)
+
+    await context.db.write(save)
+    await _ask_next(update, context, session, needed - proofs)
+
+
+async def code_text(update: Update, context: Context) -> None:
+    """Six digits typed: a check-in code."""
+    found = await _trainee_sessions(update, context)
+    if found is None:
+        return
+    person_id, sessions = found
+    now = context.bot_data.clock.now()
+    candidates = [s for s in open_for_checkin(sessions, now) if "code" in proofs_needed(s)]
+    await _code_typed(update, context, person_id, candidates, update.effective_message.text)
+
+
+async def _code_typed(
+    update: Update, context: Context, person_id: int, candidates: list[SessionRow], typed: str
+) -> None:
+    message = update.effective_message
+    now = context.bot_data.clock.now()
+    candidates = [s for s in candidates if "code" in proofs_needed(s)]
+    if not candidates:
+        await message.reply_text(context.t("checkin.no_code_session"))
+        return
+    if checkin_code.normalise(typed) is None:
+        await message.reply_text(context.t("checkin.malformed_code"))
+        return
+    for session in candidates:
+        if checkin_code.verify(session.secret, typed, now):
+            record = await attendance.record_of(context.db, session.id, person_id)
+            if record is not None and record.locked_at is not None and record.checkin_at is None:
+                await message.reply_text(context.t("checkin.locked", title=session.title))
+                return
+            await _proven(update, context, person_id, session, "code")
+            return
+    # A wrong code counts against the session the trainee is checking in to.
+    form = await attendance.load_form(context.db, person_id, PROOF_FORM)
+    chosen = [s for s in candidates if form and form.get("session_id") == s.id]
+    target = (chosen or candidates)[0] if len(chosen or candidates) == 1 else None
+    if target is None:
+        await message.reply_text(context.t("checkin.wrong_code", left=None))
+        return
+    record = await attendance.record_of(context.db, target.id, person_id)
+    if record is not None and record.checkin_at is not None:
+        await record_and_reply(update, context, person_id, target, "code")
+        return
+    if record is not None and record.locked_at is not None:
+        await message.reply_text(context.t("checkin.locked", title=target.title))
+        return
+    update_id = update.update_id
+
+    async def op(tx: Tx) -> tuple[int, bool]:
+        if not await updates.claim(tx, update_id, now):
+            row = await attendance.record_of(tx, target.id, person_id)
+            return (row.code_failures if row else 0), False
+        failures, locked = await attendance.record_code_failure(tx, target.id, person_id, now)
+        if locked:
+            await notices.lockout(tx, context.bot_data, target, person_id, failures, now)
+        return failures, locked
+
+    failures, locked = await context.db.write(op)
+    if locked:
+        context.bot_data.outbox.wake()
+    if failures >= attendance.MAX_CODE_FAILURES:
+        await message.reply_text(context.t("checkin.locked", title=target.title))
+        return
+    left = attendance.MAX_CODE_FAILURES - failures
+    await message.reply_text(context.t("checkin.wrong_code", left=left))
+
+
+async def location_shared(update: Update, context: Context) -> None:
+    """A location: proof of presence at the venue, never a forwarded one."""
+    message = update.effective_message
+    if message.forward_origin is not None:
+        await message.reply_text(context.t("checkin.forwarded"))
+        return
+    found = await _trainee_sessions(update, context)
+    if found is None:
+        return
+    person_id, sessions = found
+    now = context.bot_data.clock.now()
+    candidates = [s for s in open_for_checkin(sessions, now) if "location" in proofs_needed(s)]
+    if not candidates:
+        await message.reply_text(context.t("checkin.no_location_session"))
+        return
+    form = await attendance.load_form(context.db, person_id, PROOF_FORM)
+    chosen = [s for s in candidates if form and form.get("session_id") == s.id]
+    candidates = chosen or candidates
+    point = message.location
+    best: tuple[float, SessionRow] | None = None
+    for session in candidates:
+        settings = settings_of(session.settings)
+        if settings.venue_lat is None or settings.venue_lon is None:
+            continue
+        distance = geo.distance_m(
+            point.latitude, point.longitude, settings.venue_lat, settings.venue_lon
+        )
+        if distance <= settings.venue_radius_m:
+            await _proven(update, context, person_id, session, "location")
+            return
+        if best is None or distance < best[0]:
+            best = (distance, session)
+    radius = settings_of(best[1].settings).venue_radius_m if best else 0
+    await message.reply_text(
+        context.t("checkin.outside", distance=round(best[0]) if best else 0, radius=radius)
+    )
