@@ -32,6 +32,13 @@ class Action(StrEnum):
     ROLL_REFRESH = "rr"
     ROLL_MARK = "rm"
     # leave:
+    LEAVE_PICK = "lp"  # toggle one session in the request being written
+    LEAVE_DAY = "ld"  # toggle a whole day (local date)
+    LEAVE_FORM = "lf"  # a step of the form: done, skip, send, abort
+    LEAVE_APPROVE = "la"  # request id, level
+    LEAVE_REJECT = "lr"  # request id, level
+    LEAVE_CANCEL = "lc"  # cancel a pending / withdraw an approved request
+    LEAVE_BACK = "lb"  # report back (销假)
     # ratings:
 
 
@@ -51,6 +58,13 @@ ARG_TYPES: Final[dict[Action, tuple[type, ...]]] = {
     Action.ROLL_REFRESH: (int,),  # session
     Action.ROLL_MARK: (int, int, str),  # session, person, status
     # leave:
+    Action.LEAVE_PICK: (int,),
+    Action.LEAVE_DAY: (str,),
+    Action.LEAVE_FORM: (str,),
+    Action.LEAVE_APPROVE: (int, int),
+    Action.LEAVE_REJECT: (int, int),
+    Action.LEAVE_CANCEL: (int,),
+    Action.LEAVE_BACK: (int,),
     # ratings:
 }
 

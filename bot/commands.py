@@ -38,6 +38,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("roll", frozenset({Role.MANAGER, Role.MONITOR})),
     Command("me", frozenset({Role.TRAINEE})),
     # leave:
+    Command("leave", frozenset({Role.TRAINEE})),
+    Command("back", frozenset({Role.TRAINEE})),
+    Command("pending", frozenset({Role.MANAGER, Role.ADMIN})),
     # ratings:
     Command("lang"),
 )

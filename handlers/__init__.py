@@ -9,6 +9,8 @@ from handlers import errors, fallback, help, identity, lang, roster, start
 from handlers.announce import register as register_announce  # reminders
 from handlers.checkin import plan_jobs as plan_checkin_jobs  # check-in
 from handlers.checkin import register as register_checkin  # check-in
+from handlers.leave import register as register_leave  # leave
+from handlers.leave_jobs import plan_jobs as plan_leave_jobs  # leave
 from handlers.me import register as register_me  # check-in
 from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
 from handlers.roll import register as register_roll  # check-in
@@ -21,6 +23,7 @@ PLANNERS: tuple[Planner, ...] = (
     # check-in:
     plan_checkin_jobs,
     # leave:
+    plan_leave_jobs,
     # ratings:
 )
 
@@ -45,6 +48,7 @@ def register(app: Application) -> None:
     register_roll(app)
     register_me(app)
     # leave:
+    register_leave(app)
     # ratings:
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)

@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.context import Context
 from bot.texts import Locale, parse_locale
 from handlers.checkin import sessions
-from storage import attendance
+from storage import attendance, leave_effects
 from storage.attendance import PROOF_FORM, SessionRow
 from storage.db import Tx
 
@@ -122,6 +122,9 @@ async def record_and_reply(
         row = await attendance.record_checkin(tx, session, person_id, now, method)
         if row is None:
             return False, await attendance.record_of(tx, session.id, person_id)
+        await leave_effects.after_checkin(
+            tx, class_id=session.class_id, person_id=person_id, session_id=session.id, now=now
+        )
         if proven:
             await attendance.drop_form(tx, person_id, PROOF_FORM)
         return True, row

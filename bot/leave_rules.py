@@ -1,0 +1,120 @@
+"""Rules of a leave request that are not arithmetic: levels, what may be changed, timing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Final
+from zoneinfo import ZoneInfo
+
+MAX_REASON_CHARS: Final = 500
+# An undecided request is brought back to its deciders this long after it was sent ...
+NUDGE_AFTER: Final = timedelta(hours=2)
+# ... and again this long before its first session starts.
+NUDGE_BEFORE_START: Final = timedelta(hours=1)
+# Managers hear of a trainee who has not reported back this long after the leave ended.
+REPORT_BACK_OVERDUE_AFTER: Final = timedelta(hours=2)
+# How far ahead the picker offers sessions, so a long class still fits one keyboard.
+PICK_DAYS_AHEAD: Final = 7
+PICK_MAX_SESSIONS: Final = 40
+# A form waits this long for typed text (a reason); after it, text goes to other features.
+FORM_WAITS: Final = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A session as the leave rules see it."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    hours: Fraction
+
+
+def levels_required(slots: Sequence[Slot], second_level_hours: float | None, zone: ZoneInfo) -> int:
+    """1 or 2: a request over the class's size needs the school's approval too.
+
+    With ``leave_second_level_hours`` set, over means more class hours than that; unset, it
+    means sessions on more than one day (the class's local days).
+    """
+    if second_level_hours is not None:
+        return (
+            2
+            if sum((s.hours for s in slots), Fraction(0)) > Fraction(str(second_level_hours))
+            else 1
+        )
+    return 2 if len(days_of(slots, zone)) > 1 else 1
+
+
+def days_of(slots: Iterable[Slot], zone: ZoneInfo) -> list[date]:
+    """The local days the slots fall on, in order."""
+    return sorted({s.starts_at.astimezone(zone).date() for s in slots})
+
+
+def group_by_day(slots: Iterable[Slot], zone: ZoneInfo) -> list[tuple[date, list[Slot]]]:
+    """Slots grouped by local day, days and slots in time order."""
+    groups: dict[date, list[Slot]] = {}
+    for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
+        groups.setdefault(slot.starts_at.astimezone(zone).date(), []).append(slot)
+    return sorted(groups.items())
+
+
+def can_be_chosen(slot: Slot, now: datetime) -> bool:
+    """Only future or current sessions can be covered by a new request."""
+    return slot.ends_at > now
+
+
+def can_cancel(status: str) -> bool:
+    """A pending request can be cancelled at any time."""
+    return status == "pending"
+
+
+def can_withdraw(status: str, slots: Sequence[Slot], now: datetime) -> bool:
+    """An approved request can be withdrawn until its first session starts."""
+    return status == "approved" and bool(slots) and now < min(s.starts_at for s in slots)
+
+
+def first_start(slots: Sequence[Slot]) -> datetime:
+    """When the first covered session starts."""
+    return min(s.starts_at for s in slots)
+
+
+def last_start(slots: Sequence[Slot]) -> datetime:
+    """When the last covered session starts: once it has, an undecided request expires."""
+    return max(s.starts_at for s in slots)
+
+
+def leave_ends(slots: Sequence[Slot]) -> datetime:
+    """When the leave ends: the end of its last session."""
+    return max(s.ends_at for s in slots)
+
+
+def nudge_times(created_at: datetime, slots: Sequence[Slot]) -> dict[str, datetime]:
+    """When an undecided request is brought back: after a while, and before it starts.
+
+    A nudge that would fall before the request was sent, or after the request expires,
+    is left out.
+    """
+    times: dict[str, datetime] = {}
+    expires = last_start(slots)
+    after = created_at + NUDGE_AFTER
+    if after < expires:
+        times["after"] = after
+    before = first_start(slots) - NUDGE_BEFORE_START
+    if created_at < before < expires and before != after:
+        times["before"] = before
+    return times
+
+
+def covered_after_early_end(
+    slots: Sequence[Slot], ended_at: datetime, attended: Iterable[int]
+) -> list[Slot]:
+    """The sessions still covered once leave ends early at ``ended_at``.
+
+    Sessions that began before the early end stay covered, except those the trainee
+    checked into; the rest are given back.
+    """
+    came = set(attended)
+    return [s for s in slots if s.starts_at < ended_at and s.id not in came]

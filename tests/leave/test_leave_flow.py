@@ -1,0 +1,358 @@
+"""The life of a leave request through the Application: ask, decide, cancel, report back."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.callbacks import Action, pack
+from bot.clock import ManualClock
+from bot.importer.model import ClassPlan
+from storage import leave
+from storage.db import Database
+from tests.harness import BotHarness
+from tests.leave.helpers import (
+    alert,
+    ask,
+    audit_actions,
+    card_of,
+    cast,
+    said,
+    session_id,
+    shown,
+    snapshot,
+    status_of,
+)
+
+
+async def test_picker_groups_sessions_by_day_with_whole_day_buttons(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    [picker] = await people.trainee.says("/leave")
+    labels = picker.button_texts
+    assert labels[0] == "📅 12月7日（周一）全天"
+    assert labels[1].startswith("⬜ 08:30 开班式")
+    assert "📅 12月8日（周二）全天" in labels
+    assert labels[-2:] == ["下一步", "放弃"]
+    # The whole day picks both sessions of the 7th; the form is in the database.
+    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_DAY, "2026-12-07"))
+    shown = people.trainee.last()
+    assert shown.button_texts[0] == "✅ 12月7日（周一）全天"
+    assert "已选 2 节，共 6 学时" in shown.text
+    form = await _form_of_trainee(db)
+    assert len(form["chosen"]) == 2 and form["step"] == "pick"
+    # Pressing it again clears the day.
+    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_DAY, "2026-12-07"))
+    assert (await _form_of_trainee(db))["chosen"] == []
+
+
+async def _form_of_trainee(db: Database) -> dict:
+    row = await db.fetchone(
+        "SELECT f.person_id FROM forms f JOIN people p ON p.id = f.person_id"
+        " WHERE p.phone = '15000150002' AND f.kind = 'leave'"
+    )
+    return await leave.get_form(db, row[0], "leave")
+
+
+async def test_preview_shows_hours_and_the_running_total_against_the_limit(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    [picker] = await people.trainee.says("/leave")
+    await people.trainee.presses(
+        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
+    )
+    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    assert "请假事由" in people.trainee.last().text
+    await people.trainee.says("发烧需要就医")
+    [preview] = await bot.feed(people.trainee, bot.telegram.send_photo(people.trainee.id, b"jpeg"))
+    # 29.5 class hours in the example; 1/7 of it is 4.21...
+    assert "本次请假：3 学时；已批准：0 学时；上限：4.2 / 29.5 学时" in preview.text
+    assert "发烧需要就医" in preview.text and "附件：照片" in preview.text
+    assert "超过请假上限" not in preview.text
+    assert preview.button_texts == ["提交", "放弃"]
+    assert tuple(await db.fetchone("SELECT count(*) FROM leave_requests")) == (0,)
+
+
+async def test_approve_at_one_level_edits_the_other_card_and_tells_the_trainee(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03", photo=b"doctor-note")
+    assert "已提交" in people.trainee.last().text
+    await bot.deliver_outbox()
+    card = card_of(people.manager, request_id)
+    other = card_of(people.manager2, request_id)
+    assert "王芳" in card.text and "家中有事需要处理" in card.text and "上限：4.2" in card.text
+    assert card.button_texts == ["✅ 批准", "❌ 不批准"]
+    # The doctor's note went to both managers before the card.
+    assert [m.kind for m in people.manager.chat() if m.from_bot][-2:] == ["photo", "text"]
+
+    await people.manager.presses_button(card, "✅ 批准")
+    assert await status_of(db, request_id) == "approved"
+    assert "已批准" in people.manager.last().text and not people.manager.last().button_texts
+    await bot.deliver_outbox()
+    edited = shown(people.manager2, other.message_id)
+    assert edited.edited
+    assert "李红梅 批准" in edited.text and not edited.button_texts
+    told = said(people.trainee, "你的请假申请已批准")
+    assert told.button_texts == ["撤销请假"]
+    assert await audit_actions(db, request_id) == ["leave.request", "leave.decide"]
+
+    # A late press on the other card is told who decided, and changes nothing.
+    before = await snapshot(db)
+    await people.manager2.presses(other.message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
+    assert "李红梅 已于 12月7日 08:00 处理了这份申请" in alert(bot)
+    assert await snapshot(db) == before
+
+
+async def test_two_managers_pressing_at_once_give_exactly_one_decision(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    a, b = card_of(people.manager, request_id), card_of(people.manager2, request_id)
+    await asyncio.gather(
+        people.manager.presses(a.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
+        people.manager2.presses(b.message_id, pack(Action.LEAVE_REJECT, request_id, 1)),
+    )
+    decisions = await db.fetchall(
+        "SELECT decision FROM leave_decisions WHERE request_id = ?", (request_id,)
+    )
+    forms = await db.fetchall("SELECT kind FROM forms WHERE kind = 'leave_reject'")
+    # Either the approval won (and the rejection was refused) or the rejection's reason is
+    # being asked for and the approval refused: never both.
+    assert (len(decisions), len(forms)) in ((1, 0), (0, 1))
+    answers = [c.params.get("text") for c in bot.telegram.calls_of("answerCallbackQuery")[-2:]]
+    assert sum(1 for t in answers if t) == 1  # exactly one was refused
+
+
+async def test_two_approvals_at_once_record_one(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    a, b = card_of(people.manager, request_id), card_of(people.manager2, request_id)
+    await asyncio.gather(
+        people.manager.presses(a.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
+        people.manager2.presses(b.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
+    )
+    rows = await db.fetchall(
+        "SELECT decided_by FROM leave_decisions WHERE request_id = ?", (request_id,)
+    )
+    assert len(rows) == 1
+    assert (await audit_actions(db, request_id)).count("leave.decide") == 1
+
+
+async def test_two_levels_manager_then_admin(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03", "S05")  # two days: the school too
+    assert "之后还需学校审批" in people.trainee.last().text
+    await bot.deliver_outbox()
+    # The admin cannot decide before the class manager.
+    before = await snapshot(db)
+    await people.admin.presses(1, pack(Action.LEAVE_APPROVE, request_id, 2))
+    assert alert(bot) == "请等班主任先审批。"
+    assert await snapshot(db) == before
+    # A manager cannot give the school's approval.
+    await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
+    await bot.deliver_outbox()
+    assert "正在等待学校审批" in people.trainee.last().text
+    assert await status_of(db, request_id) == "pending"
+    before = await snapshot(db)
+    await people.manager2.presses(1, pack(Action.LEAVE_APPROVE, request_id, 2))
+    assert alert(bot) == "只有学校管理员可以做第二级审批。"
+    assert await snapshot(db) == before
+
+    card = card_of(people.admin, request_id)
+    assert "第二级（学校）" in card.text and "第一级（班主任）：李红梅 批准" in card.text
+    await people.admin.presses_button(card, "✅ 批准")
+    await bot.deliver_outbox()
+    assert await status_of(db, request_id) == "approved"
+    told = said(people.trainee, "你的请假申请已批准").text
+    assert "第二级（学校）：孙丽 批准" in told
+
+
+async def test_reject_asks_for_a_reason_and_tells_the_trainee(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    await people.manager.presses_button(card_of(people.manager, request_id), "❌ 不批准")
+    assert "不批准的理由" in people.manager.last().text
+    assert await status_of(db, request_id) == "pending"
+    before = await snapshot(db)
+    [reply] = await people.manager.says("x" * 501)
+    assert "太长" in reply.text
+    assert await snapshot(db) == before
+    [reply] = await people.manager.says("本周课程重要，请安排好工作")
+    assert reply.text == "已记录不批准，并已通知学员。"
+    assert await status_of(db, request_id) == "rejected"
+    await bot.deliver_outbox()
+    told = people.trainee.last().text
+    assert "未获批准" in told and "本周课程重要" in told
+    other = said(people.manager2, "未批准")
+    assert other.edited
+    # The reason form is gone: the next text is not a reason.
+    assert tuple(await db.fetchone("SELECT count(*) FROM forms WHERE kind = 'leave_reject'")) == (
+        0,
+    )
+
+
+async def test_cancel_pending_then_a_decision_is_refused(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    sent = people.trainee.last()
+    await people.trainee.presses_button(sent, "取消申请")
+    assert people.trainee.last().text == "请假申请已取消，已通知班主任。"
+    assert await status_of(db, request_id) == "cancelled"
+    assert await audit_actions(db, request_id) == ["leave.request", "leave.cancel"]
+    await bot.deliver_outbox()
+    told = [m.text for m in people.manager.chat() if m.from_bot]
+    assert any("取消了请假申请" in t for t in told)
+    assert card_of_gone(people.manager, request_id)
+    before = await snapshot(db)
+    await people.manager2.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    assert "已取消" in alert(bot)
+    assert await snapshot(db) == before
+
+
+def card_of_gone(person, request_id: int) -> bool:
+    try:
+        card_of(person, request_id)
+    except AssertionError:
+        return True
+    return False
+
+
+async def test_withdraw_before_start_but_not_after(
+    bot: BotHarness, example_class: ClassPlan, db: Database, clock: ManualClock
+) -> None:
+    people = await cast(bot)
+    first = await ask(bot, people.trainee, "S03")
+    second = await ask(bot, people.trainee, "S01")
+    await bot.deliver_outbox()
+    for request_id in (first, second):
+        await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
+    await bot.deliver_outbox()
+    approved = [m for m in people.trainee.chat() if m.from_bot and "撤销请假" in m.button_texts]
+    assert len(approved) == 2
+    # S01 starts at 08:30: after that its leave can no longer be withdrawn.
+    clock.set(datetime(2026, 12, 7, 0, 31, tzinfo=UTC))
+    before = await snapshot(db)
+    await people.trainee.presses(approved[1].message_id, pack(Action.LEAVE_CANCEL, second))
+    assert "不能取消或撤销" in alert(bot)
+    assert await snapshot(db) == before
+    await people.trainee.presses(approved[0].message_id, pack(Action.LEAVE_CANCEL, first))
+    assert await status_of(db, first) == "withdrawn"
+    assert "leave.withdraw" in await audit_actions(db, first)
+    await bot.deliver_outbox()
+    assert "撤销了已批准的请假" in people.manager.last().text
+
+
+async def test_pending_lists_what_waits_for_each_decider(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    one = await ask(bot, people.trainee, "S03")
+    two = await ask(bot, people.other, "S04", "S05")
+    [reply] = await people.trainee.says("/pending")
+    assert "只有班主任和管理员" in reply.text
+    replies = await people.manager.says("/pending")
+    assert "有 2 份请假申请" in replies[0].text and len(replies) == 3
+    [none] = await people.admin.says("/pending")
+    assert "没有等待你审批" in none.text
+    await people.manager.presses_button(replies[2], "✅ 批准")
+    assert await status_of(db, two) == "pending"
+    admin = await people.admin.says("/pending")
+    assert "有 1 份" in admin[0].text and "李强" in admin[1].text
+    assert await status_of(db, one) == "pending"
+
+
+async def test_english_trainee_reads_english(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot, trainee_locale="en")
+    [picker] = await people.trainee.says("/leave")
+    assert picker.button_texts[0] == "📅 Mon Dec 7, whole day"
+    request_id = await ask(bot, people.trainee, "S03")
+    assert "Leave request sent (3 class hours)" in people.trainee.last().text
+    await bot.deliver_outbox()
+    await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
+    await bot.deliver_outbox()
+    assert said(people.trainee, "Your leave is approved (3 class hours)")
+
+
+async def test_restart_keeps_the_form(
+    bot: BotHarness,
+    example_class: ClassPlan,
+    db: Database,
+    config,
+    clock,
+    telegram,
+) -> None:
+    from bot.app import build_application
+    from bot.testing import FakeRequest
+    from tests.harness import BotHarness as Harness
+
+    people = await cast(bot)
+    [picker] = await people.trainee.says("/leave")
+    await people.trainee.presses(
+        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
+    )
+    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    # A new Application on the same database, as after a restart.
+    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
+    await app.initialize()
+    try:
+        again = Harness(app, telegram, db)
+        [reply] = await again.feed(people.trainee, telegram.send_text(people.trainee.id, "病假"))
+        assert "证明材料" in reply.text
+    finally:
+        await app.shutdown()
+
+
+async def test_time_passes_for_a_request(
+    bot: BotHarness, example_class: ClassPlan, db: Database, clock: ManualClock
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")  # 12-08 08:30 local = 00:30 UTC
+    await bot.deliver_outbox()
+    assert len([m for m in people.manager.chat() if m.from_bot and m.button_texts]) == 1
+
+    clock.advance(timedelta(hours=2))
+    assert f"leave:{request_id}:nudge:after" in await bot.run_due_jobs()
+    await bot.run_due_jobs()  # twice: still one nudge
+    await bot.deliver_outbox()
+    nudges = [m for m in people.manager.chat() if m.from_bot and "还在等待审批" in (m.text or "")]
+    assert len(nudges) == 1
+
+    clock.set(datetime(2026, 12, 7, 23, 30, tzinfo=UTC))  # one hour before the start
+    await bot.run_due_jobs()
+    await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    nudges = [m for m in people.manager.chat() if m.from_bot and "还在等待审批" in (m.text or "")]
+    assert len(nudges) == 2
+
+    clock.set(datetime(2026, 12, 8, 0, 30, tzinfo=UTC))  # it starts: nobody decided
+    await bot.run_due_jobs()
+    await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    assert await status_of(db, request_id) == "expired"
+    assert "已过期" in people.trainee.last().text
+    assert (await audit_actions(db, request_id)).count("leave.expire") == 1
+    # Every card, the nudges too, now shows how it ended, without buttons.
+    assert all(not m.button_texts for m in people.manager.chat() if m.from_bot)
+    before = await snapshot(db)
+    await people.manager.presses(nudges[0].message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
+    assert "已过期" in alert(bot)
+    assert await snapshot(db) == before
