@@ -40,6 +40,11 @@ class Action(StrEnum):
     LEAVE_CANCEL = "lc"  # cancel a pending / withdraw an approved request
     LEAVE_BACK = "lb"  # report back (销假)
     # ratings:
+    RATE_OPEN = "ro"  # session: open (or reopen) the form
+    RATE_SCORE = "rs"  # session, question index, score 1-5
+    RATE_ASK = "ra"  # session, question index: change that answer
+    RATE_COMMENT = "rc"  # session: the next message is the comment
+    RATE_SUBMIT = "rk"  # session
 
 
 # The argument types each action takes, in order. unpack() refuses anything else.
@@ -66,6 +71,11 @@ ARG_TYPES: Final[dict[Action, tuple[type, ...]]] = {
     Action.LEAVE_CANCEL: (int,),
     Action.LEAVE_BACK: (int,),
     # ratings:
+    Action.RATE_OPEN: (int,),
+    Action.RATE_SCORE: (int, int, int),
+    Action.RATE_ASK: (int, int),
+    Action.RATE_COMMENT: (int,),
+    Action.RATE_SUBMIT: (int,),
 }
 
 

@@ -47,6 +47,13 @@ rating_window_minutes           测评时限分钟    1440         a session can
 rating_min_responses            测评最少人数    3            an instructor sees a summary only
                                                              from this many ratings, so no single
                                                              rating can be traced back
+rating_dimensions               测评维度        content,     the questions of the rating form, in
+                                                teaching,    order, separated by commas; each
+                                                relevance,   one's wording is the ``dimension``
+                                                overall      macro of templates/*/ratings.txt
+                                                             (an unknown name is shown as
+                                                             written); "overall" (else the
+                                                             last) gives the satisfaction rate
 locale                          语言            zh           the class's language (``zh`` or
                                                              ``en``) for people whose Telegram
                                                              language is unknown
@@ -94,6 +101,8 @@ class ClassSettings:
     instructor_remind_before_min: int = 60
     rating_window_minutes: int = 1440
     rating_min_responses: int = 3
+    # ratings: the questions of the rating form
+    rating_dimensions: tuple[str, ...] = ("content", "teaching", "relevance", "overall")
     locale: Locale = "zh"
 
 
@@ -116,6 +125,7 @@ SETTING_COLUMNS: Final[dict[str, str]] = {
     "instructor_remind_before_min": "教师提醒分钟",
     "rating_window_minutes": "测评时限分钟",
     "rating_min_responses": "测评最少人数",
+    "rating_dimensions": "测评维度",
     "locale": "语言",
 }
 
@@ -249,6 +259,8 @@ def from_json(text: str | None) -> ClassSettings:
             values[item.name] = float(value)
         elif isinstance(value, int):
             values[item.name] = value
+        elif isinstance(value, list):  # ratings: rating_dimensions
+            values[item.name] = _dimensions(",".join(map(str, value)))
         else:
             values[item.name] = _PARSERS[item.name](str(value))
     return replace(ClassSettings(), **values)
@@ -343,6 +355,14 @@ def _locale(text: str) -> Locale:
     return locale
 
 
+def _dimensions(text: str) -> tuple[str, ...]:
+    # ratings: names separated by commas (or the Chinese enumeration comma), 1 to 8, unique.
+    names = tuple(part.strip() for part in re.split(r"[,、;]", text) if part.strip())
+    if not 1 <= len(names) <= 8 or len(set(names)) != len(names) or any("|" in n for n in names):
+        raise _Bad("bad_choice", choices="content, teaching, relevance, overall")
+    return names
+
+
 def _show(number: float) -> str:
     # The bounds are ints or floats: -90 shows as -90, not -90.0.
     return str(int(number)) if float(number).is_integer() else str(number)
@@ -367,5 +387,6 @@ _PARSERS: Final[dict[str, Callable[[str], Any]]] = {
     "instructor_remind_before_min": _whole(0),
     "rating_window_minutes": _whole(0),
     "rating_min_responses": _whole(1),
+    "rating_dimensions": _dimensions,
     "locale": _locale,
 }

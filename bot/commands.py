@@ -42,6 +42,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("back", frozenset({Role.TRAINEE})),
     Command("pending", frozenset({Role.MANAGER, Role.ADMIN})),
     # ratings:
+    Command("rate", frozenset({Role.TRAINEE, Role.MANAGER})),
+    Command("myratings", frozenset({Role.INSTRUCTOR})),
+    Command("instructors", frozenset({Role.ADMIN, Role.MANAGER})),
     Command("lang"),
 )
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot import rating_jobs  # ratings
 from bot.jobs import Planner
 from handlers import errors, fallback, help, identity, lang, roster, start
 from handlers.announce import register as register_announce  # reminders
 from handlers.checkin import plan_jobs as plan_checkin_jobs  # check-in
 from handlers.checkin import register as register_checkin  # check-in
+from handlers.instructors import register as register_instructors  # ratings
 from handlers.leave import register as register_leave  # leave
 from handlers.leave_jobs import plan_jobs as plan_leave_jobs  # leave
 from handlers.me import register as register_me  # check-in
+from handlers.ratings import register as register_ratings  # ratings
 from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
 from handlers.roll import register as register_roll  # check-in
 from handlers.timetable import register as register_timetable  # reminders
@@ -25,6 +28,7 @@ PLANNERS: tuple[Planner, ...] = (
     # leave:
     plan_leave_jobs,
     # ratings:
+    rating_jobs.plan,
 )
 
 # Group -1 runs first for every update and resolves who is speaking (context.viewer).
@@ -50,6 +54,8 @@ def register(app: Application) -> None:
     # leave:
     register_leave(app)
     # ratings:
+    register_ratings(app)
+    register_instructors(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

@@ -1,0 +1,199 @@
+"""The timed work of ratings: the prompt at a session's end, one reminder, the summary.
+
+Every job is idempotent: messages are queued under keys naming their cause
+(``rating:prompt:session:42:person:7``), and the chart photo, which cannot travel in the
+outbox's JSON, is sent by the summary job itself and recorded as a sent outbox row under
+its own key, so running a job twice sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
+
+from telegram.error import BadRequest, Forbidden
+
+from bot import rating_chart, rating_rules, rating_stats, rating_views
+from bot.jobs import PlannedJob
+from bot.outbox import message
+from bot.texts import Locale
+from storage import ratings
+from storage.db import Database, Tx
+from storage.outbox import enqueue
+
+if TYPE_CHECKING:
+    from bot.context import BotData
+
+_LOGGER = logging.getLogger(__name__)
+
+# Sessions that ended longer ago than this are past every window a class would set.
+HORIZON = timedelta(days=45)
+
+
+async def plan(db: Database, now: datetime) -> Iterable[PlannedJob]:
+    """The prompt, reminder and summary of every session whose rating is not over."""
+    jobs = []
+    for lecture in await ratings.lectures_ending_since(db, now - HORIZON):
+        settings = rating_views.settings_of(lecture)
+        if settings.rating_window_minutes == 0:
+            continue  # this class does not rate
+        w = rating_rules.window(lecture.ends_at, settings)
+        name = f"rating:session:{lecture.id}"
+        for job in (
+            PlannedJob(f"{name}:prompt", w.opens, w.remind_at, partial(prompt, lecture.id)),
+            PlannedJob(f"{name}:remind", w.remind_at, w.closes, partial(remind, lecture.id)),
+            PlannedJob(
+                f"{name}:summary",
+                w.closes,
+                w.closes + rating_rules.SUMMARY_USEFUL_FOR,
+                partial(summarize, lecture.id),
+            ),
+        ):
+            if job.useful_until > now:
+                jobs.append(job)
+    return jobs
+
+
+async def prompt(session_id: int, data: BotData, now: datetime) -> None:
+    """Queue the form to every trainee who attended."""
+    await _to_attendees(data, session_id, now, reminder=False)
+
+
+async def remind(session_id: int, data: BotData, now: datetime) -> None:
+    """Queue one reminder to every attendee who has not rated yet."""
+    await _to_attendees(data, session_id, now, reminder=True)
+
+
+async def _to_attendees(data: BotData, session_id: int, now: datetime, *, reminder: bool) -> None:
+    lecture = await ratings.lecture(data.db, session_id)
+    if lecture is None or lecture.cancelled:
+        return
+    people = await ratings.attendees(data.db, session_id)
+    done = await ratings.responders(data.db, session_id) if reminder else set()
+    queued = []
+    for person in people:
+        if person.telegram_user_id is None or person.person_id in done:
+            continue
+        locale = rating_views.locale_for(person.locale, lecture)
+        if reminder:
+            closes = rating_rules.window(lecture.ends_at, rating_views.settings_of(lecture)).closes
+            text = data.texts.render(
+                locale,
+                "ratings.reminder",
+                title=lecture.title,
+                closes=rating_views.local(closes, lecture),
+            )
+            keyboard = rating_views.reopen_keyboard(data.texts, locale, lecture, "rate_now")
+        else:
+            form = rating_rules.start(rating_views.dimensions_of(lecture), None)
+            text, keyboard = rating_views.form_view(data.texts, locale, lecture, form)
+        kind = "remind" if reminder else "prompt"
+        queued.append(
+            (
+                f"rating:{kind}:session:{session_id}:person:{person.person_id}",
+                person,
+                message(text, keyboard=keyboard),
+            )
+        )
+
+    async def write(tx: Tx) -> None:
+        for key, person, payload in queued:
+            await enqueue(
+                tx,
+                key=key,
+                chat_id=person.telegram_user_id,
+                person_id=person.person_id,
+                payload=payload,
+                now=now,
+            )
+
+    if queued:
+        await data.db.write(write)
+        data.outbox.wake()
+
+
+async def summarize(session_id: int, data: BotData, now: datetime) -> None:
+    """At the window's close: each instructor's summary (message and chart); forms dropped."""
+    db = data.db
+    lecture = await ratings.lecture(db, session_id)
+    if lecture is None or lecture.cancelled:
+        return
+    dims = rating_views.dimensions_of(lecture)
+    summary = rating_views.summarize(
+        lecture, await ratings.scores_of(db, session_id), random.SystemRandom()
+    )
+    attendees = len(await ratings.attendees(db, session_id))
+    sends = []
+    for instructor in await ratings.instructors(db, session_id):
+        if instructor.telegram_user_id is None:
+            continue
+        earlier = [
+            [rating_stats.Rating(s, c) for s, c in await ratings.scores_of(db, e.id)]
+            for e in await ratings.taught_lectures(db, instructor.person_id, until=lecture.ends_at)
+            if e.id != session_id
+        ]
+        delta = rating_stats.change(summary, earlier, dims)
+        locale = rating_views.locale_for(instructor.locale, lecture)
+        text = rating_views.summary_text(data.texts, locale, lecture, summary, delta, attendees)
+        sends.append((instructor, locale, text))
+
+    async def write(tx: Tx) -> None:
+        await ratings.drop_forms(tx, session_id)
+        for instructor, _, text in sends:
+            await enqueue(
+                tx,
+                key=f"rating:summary:session:{session_id}:person:{instructor.person_id}",
+                chat_id=instructor.telegram_user_id,
+                person_id=instructor.person_id,
+                payload=message(text),
+                now=now,
+            )
+
+    await db.write(write)
+    data.outbox.wake()
+    if summary.responses == 0:
+        return
+    chart = rating_chart.render([summary.averages[d] for d in dims], summary.distribution)
+    for instructor, locale, _ in sends:
+        await _send_chart(data, lecture, instructor, locale, chart, now)
+
+
+async def _send_chart(
+    data: BotData,
+    lecture: ratings.Lecture,
+    instructor: ratings.Recipient,
+    locale: Locale,
+    chart: bytes,
+    now: datetime,
+) -> None:
+    key = f"rating:chart:session:{lecture.id}:person:{instructor.person_id}"
+    if instructor.telegram_user_id is None or await ratings.chart_sent(data.db, key):
+        return
+    try:
+        sent = await data.bot.send_photo(
+            instructor.telegram_user_id,
+            photo=chart,
+            caption=rating_views.chart_caption(data.texts, locale, lecture),
+            filename=f"rating-{lecture.id}.png",
+        )
+    except (BadRequest, Forbidden):
+        # Refused or blocked: trying again would fail the same way; the text went anyway.
+        _LOGGER.warning("rating chart %s refused by Telegram", key, exc_info=True)
+        return
+    # Any other TelegramError (network, flood) propagates: the scheduler runs the job again
+    # at its next replan, and only the chart, not yet recorded, is sent then.
+    await data.db.write(
+        lambda tx: ratings.record_chart(
+            tx,
+            key=key,
+            chat_id=instructor.telegram_user_id or 0,
+            person_id=instructor.person_id,
+            chart=f"session:{lecture.id}",
+            message_id=sent.message_id,
+            now=now,
+        )
+    )

@@ -1,0 +1,211 @@
+"""How a rating form and a summary look: texts and keyboards, for handlers and jobs alike."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import rating_rules, rating_stats
+from bot.callbacks import Action, pack
+from bot.class_settings import ClassSettings, from_json
+from bot.texts import Locale, Texts, parse_locale
+from storage.ratings import Lecture
+
+
+def settings_of(lecture: Lecture) -> ClassSettings:
+    """The rating settings of a lecture's class."""
+    return from_json(lecture.settings)
+
+
+def dimensions_of(lecture: Lecture) -> tuple[str, ...]:
+    """The questions of a lecture's form."""
+    return settings_of(lecture).rating_dimensions
+
+
+def locale_for(person_locale: str | None, lecture: Lecture) -> Locale:
+    """The recipient's language: their own, else their class's."""
+    return parse_locale(person_locale) or settings_of(lecture).locale
+
+
+def local(moment: datetime, lecture: Lecture, fmt: str = "%m-%d %H:%M") -> str:
+    """A moment as the class reads it."""
+    return moment.astimezone(ZoneInfo(lecture.timezone)).strftime(fmt)
+
+
+def _label(texts: Texts, locale: Locale, dimension: str) -> str:
+    return texts.plain(locale, "ratings.dimension", name=dimension)
+
+
+def form_view(
+    texts: Texts, locale: Locale, lecture: Lecture, form: rating_rules.Form
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The one message a form lives in: answers so far, and the buttons of the next step."""
+    settings = settings_of(lecture)
+    dims = settings.rating_dimensions
+    closes = rating_rules.window(lecture.ends_at, settings).closes
+    text = texts.render(
+        locale,
+        "ratings.form",
+        title=lecture.title,
+        dims=[
+            {
+                "label": _label(texts, locale, d),
+                "score": form.scores.get(d, 0),
+                "asking": d == form.asking,
+            }
+            for d in dims
+        ],
+        comment=form.comment,
+        awaiting_comment=form.awaiting_comment,
+        asking=_label(texts, locale, form.asking) if form.asking in dims else None,
+        closes=local(closes, lecture),
+        max=rating_rules.MAX_COMMENT,
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    if form.asking in dims:
+        index = dims.index(form.asking)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.plain(locale, "ratings.score", n=n),
+                    callback_data=pack(Action.RATE_SCORE, lecture.id, index, n),
+                )
+                for n in range(1, 6)
+            ]
+        )
+    if rating_rules.complete(form, dims):
+        changes = [
+            InlineKeyboardButton(
+                texts.plain(locale, "ratings.change", label=_label(texts, locale, d)),
+                callback_data=pack(Action.RATE_ASK, lecture.id, i),
+            )
+            for i, d in enumerate(dims)
+            if d != form.asking
+        ]
+        rows.extend(changes[i : i + 2] for i in range(0, len(changes), 2))
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.plain(locale, "ratings.comment"),
+                    callback_data=pack(Action.RATE_COMMENT, lecture.id),
+                ),
+                InlineKeyboardButton(
+                    texts.plain(locale, "ratings.submit"),
+                    callback_data=pack(Action.RATE_SUBMIT, lecture.id),
+                ),
+            ]
+        )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def submitted_view(
+    texts: Texts, locale: Locale, lecture: Lecture, form: rating_rules.Form
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The form once submitted: the answers, and a button to change them in the window."""
+    settings = settings_of(lecture)
+    closes = rating_rules.window(lecture.ends_at, settings).closes
+    text = texts.render(
+        locale,
+        "ratings.submitted",
+        title=lecture.title,
+        dims=[
+            {"label": _label(texts, locale, d), "score": form.scores[d]}
+            for d in settings.rating_dimensions
+        ],
+        comment=form.comment,
+        closes=local(closes, lecture),
+    )
+    return text, reopen_keyboard(texts, locale, lecture)
+
+
+def reopen_keyboard(
+    texts: Texts, locale: Locale, lecture: Lecture, label: str = "reopen"
+) -> InlineKeyboardMarkup:
+    """One button that opens (or reopens) the form."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.plain(locale, f"ratings.{label}"),
+                    callback_data=pack(Action.RATE_OPEN, lecture.id),
+                )
+            ]
+        ]
+    )
+
+
+def number(value: float | None) -> str | None:
+    """An average as shown: two decimals."""
+    return None if value is None else f"{value:.2f}"
+
+
+def percent(value: float | None) -> str | None:
+    """A share as a percentage with one decimal."""
+    return None if value is None else f"{value * 100:.1f}"
+
+
+def signed(value: float | None, scale: float = 1.0, digits: int = 2) -> str | None:
+    """A change with its sign."""
+    return None if value is None else f"{value * scale:+.{digits}f}"
+
+
+def summary_text(
+    texts: Texts,
+    locale: Locale,
+    lecture: Lecture,
+    summary: rating_stats.Summary,
+    delta: rating_stats.Change,
+    attendees: int,
+) -> str:
+    """The instructor's summary of one lecture: figures only, never a name."""
+    settings = settings_of(lecture)
+    return texts.render(
+        locale,
+        "ratings.summary",
+        title=lecture.title,
+        date=local(lecture.starts_at, lecture, "%Y-%m-%d"),
+        responses=summary.responses,
+        attendees=attendees,
+        dims=[
+            {
+                "label": _label(texts, locale, d),
+                "avg": number(summary.averages[d]) or "-",
+                "delta": signed(delta.averages.get(d)),
+            }
+            for d in settings.rating_dimensions
+        ],
+        satisfaction=percent(summary.satisfaction),
+        sat_delta=signed(delta.satisfaction, 100, 1),
+        distribution=sorted(summary.distribution.items()),
+        comments=list(summary.comments),
+        withheld=summary.comments_withheld,
+        min=settings.rating_min_responses,
+        previous=delta.previous_lectures,
+    )
+
+
+def chart_caption(texts: Texts, locale: Locale, lecture: Lecture) -> str:
+    """The caption that says which number on the chart is which question."""
+    dims = dimensions_of(lecture)
+    return texts.render(
+        locale,
+        "ratings.chart_caption",
+        title=lecture.title,
+        dims=[(n, _label(texts, locale, d)) for n, d in enumerate(dims, start=1)],
+    )
+
+
+def summarize(
+    lecture: Lecture, rows: list[tuple[dict[str, int], str | None]], rng: random.Random
+) -> rating_stats.Summary:
+    """Aggregate a lecture's stored ratings with its class's threshold."""
+    settings = settings_of(lecture)
+    return rating_stats.summarize(
+        [rating_stats.Rating(scores, comment) for scores, comment in rows],
+        settings.rating_dimensions,
+        min_responses=settings.rating_min_responses,
+        rng=rng,
+    )

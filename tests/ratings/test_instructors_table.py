@@ -1,0 +1,110 @@
+"""/instructors: the school's table and its .xlsx, for admins and (their class) managers."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+from openpyxl import load_workbook
+
+from storage.db import Tx
+from tests.ratings.conftest import S01_END, Scene, bind, person_id, session_id
+from tests.ratings.test_rating_summary import assert_no_trainee_names
+
+
+async def seed_ratings(scene: Scene, external_id: str, overall: list[int]) -> None:
+    """Ratings as the form stores them, one per trainee of the class."""
+    sid = await session_id(scene.db, external_id)
+    rows = await scene.db.fetchall(
+        "SELECT person_id FROM memberships WHERE role = 'trainee' ORDER BY person_id"
+    )
+    assert len(rows) >= len(overall)
+
+    async def write(tx: Tx) -> None:
+        for (pid,), score in zip(rows, overall, strict=False):
+            scores = {"content": 4, "teaching": 4, "relevance": 4, "overall": score}
+            await tx.execute(
+                "INSERT INTO ratings (session_id, person_id, scores, comment, submitted_at,"
+                " updated_at) VALUES (?, ?, ?, ?, 'x', 'x')",
+                (sid, pid, json.dumps(scores), f"comment by {pid}"),
+            )
+
+    await scene.db.write(write)
+
+
+async def test_admin_table_marks_low_and_excellent_and_sends_xlsx(scene: Scene) -> None:
+    await seed_ratings(scene, "S01", [5] * 10)  # 陈志远: 100% of 10: excellent
+    await seed_ratings(scene, "S02", [5, 4, 3, 2, 1])  # 王建国: 40%: under 80%
+    scene.clock.set(S01_END + timedelta(days=3))
+    replies = await scene.admin.says("/instructors")
+    table, document = replies
+    assert "陈志远 | 1 | 10 | 4.00 | 4.00 | 4.00 | 5.00 | 100.0% ★" in table.text
+    assert "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠" in table.text
+    assert "陈志远：开班式暨入学教育" in table.text
+    assert "comment by" not in table.text
+    assert document.kind == "document"
+    upload = scene.bot.telegram.calls_of("sendDocument")[-1].files
+    name, content, _ = next(iter(upload.values()))
+    assert name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("教师", "课次", "测评人数")
+    by_name = {r[0]: r for r in rows[1:]}
+    assert by_name["陈志远"][2] == 10 and by_name["陈志远"][7] == 1.0
+    assert "精品课候选" in by_name["陈志远"][8]
+    assert by_name["王建国"][7] == 0.4 and "低于80%" in by_name["王建国"][8]
+    flat = " ".join(str(v) for r in rows for v in r)
+    for name in scene.trainee_names:
+        assert name not in flat
+    assert_no_trainee_names(scene, scene.admin)
+
+
+async def test_manager_sees_their_class_and_others_are_refused(scene: Scene) -> None:
+    await seed_ratings(scene, "S01", [4, 4, 4])
+    scene.clock.set(S01_END + timedelta(days=1))
+    table, _ = await scene.manager.says("/instructors")
+    assert "陈志远 | 1 | 3" in table.text
+    assert_no_trainee_names(scene, scene.manager)
+    [refused] = await scene.trainees[0].says("/instructors")
+    assert refused.text == "只有管理员和班主任可以查看教师测评汇总。"
+    teacher = next(p for p in scene.plan.people if p.name == "刘晓燕")
+    only_teaching = await bind(scene.bot, teacher.phone)
+    [refused] = await only_teaching.says("/instructors")
+    assert refused.text == "只有管理员和班主任可以查看教师测评汇总。"
+
+
+async def test_a_manager_of_another_class_sees_nothing_of_this_one(scene: Scene) -> None:
+    await seed_ratings(scene, "S01", [4, 4, 4])
+
+    async def other_class(tx: Tx) -> None:
+        await tx.execute(
+            "INSERT INTO classes (name, start_date, end_date, timezone, created_at, updated_at)"
+            " VALUES ('Other', '2026-12-01', '2026-12-20', 'Asia/Shanghai', 'x', 'x')"
+        )
+        cid = (await tx.fetchone("SELECT id FROM classes WHERE name = 'Other'"))[0]
+        await tx.execute(
+            "UPDATE memberships SET class_id = ? WHERE person_id = ? AND role = 'manager'",
+            (cid, await person_id(scene.db, "李红梅")),
+        )
+
+    await scene.db.write(other_class)
+    scene.clock.set(S01_END + timedelta(days=1))
+    [reply] = await scene.manager.says("/instructors")
+    assert "没有授课记录" in reply.text
+
+
+async def test_period_arguments(scene: Scene) -> None:
+    await seed_ratings(scene, "S01", [4, 4, 4])
+    scene.clock.set(S01_END + timedelta(days=30))
+    table, _ = await scene.admin.says("/instructors 2026-12-07 2026-12-07")
+    assert "2026-12-07 – 2026-12-08" in table.text and "陈志远" in table.text
+    [none] = await scene.admin.says("/instructors 2026-11-01 2026-11-30")
+    assert "没有授课记录" in none.text
+    for bad in (
+        "/instructors 2026-13-01 2026-12-31",
+        "/instructors tomorrow",
+        "/instructors 2026-12-09 2026-12-01",
+    ):
+        [reply] = await scene.admin.says(bad)
+        assert reply.text.startswith("日期格式不对"), bad

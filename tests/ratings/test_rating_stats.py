@@ -1,0 +1,134 @@
+"""The rating aggregates, at every boundary."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.rating_stats import (
+    DEFAULT_DIMENSIONS,
+    Lecture,
+    Rating,
+    change,
+    instructor_rows,
+    overall_of,
+    summarize,
+)
+
+DIMS = DEFAULT_DIMENSIONS
+
+
+def r(content: int, teaching: int, relevance: int, overall: int, comment: str | None = None):
+    scores = dict(zip(DIMS, (content, teaching, relevance, overall), strict=True))
+    return Rating(scores, comment)
+
+
+def test_averages_satisfaction_and_distribution() -> None:
+    ratings = [r(5, 4, 3, 5), r(4, 4, 3, 4), r(3, 2, 1, 3), r(4, 4, 5, 2)]
+    s = summarize(ratings, DIMS, min_responses=3, rng=random.Random(1))
+    assert s.responses == 4
+    assert s.averages == {"content": 4.0, "teaching": 3.5, "relevance": 3.0, "overall": 3.5}
+    assert s.satisfaction == pytest.approx(0.5)  # 5 and 4 out of 5, 4, 3, 2
+    assert s.distribution == {1: 0, 2: 1, 3: 1, 4: 1, 5: 1}
+
+
+def test_satisfaction_counts_only_four_and_five() -> None:
+    three = summarize([r(3, 3, 3, 3)], DIMS, min_responses=1, rng=random.Random(0))
+    four = summarize([r(3, 3, 3, 4)], DIMS, min_responses=1, rng=random.Random(0))
+    assert three.satisfaction == 0.0
+    assert four.satisfaction == 1.0
+
+
+def test_no_ratings_gives_no_figures() -> None:
+    s = summarize([], DIMS, min_responses=3, rng=random.Random(0))
+    assert s.responses == 0
+    assert s.satisfaction is None
+    assert all(v is None for v in s.averages.values())
+    assert s.distribution == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}
+
+
+def test_scores_outside_one_to_five_are_ignored() -> None:
+    bad = Rating({"content": 0, "teaching": 6, "relevance": True, "overall": 5})
+    s = summarize([bad], DIMS, min_responses=1, rng=random.Random(0))
+    assert s.averages["content"] is None and s.averages["teaching"] is None
+    assert s.averages["relevance"] is None and s.averages["overall"] == 5.0
+
+
+def test_comments_below_threshold_are_withheld() -> None:
+    ratings = [r(5, 5, 5, 5, "good"), r(4, 4, 4, 4, "fine")]
+    s = summarize(ratings, DIMS, min_responses=3, rng=random.Random(0))
+    assert s.comments == ()
+    assert s.comments_withheld == 2
+
+
+def test_comments_at_threshold_are_shown_shuffled_by_the_rng() -> None:
+    ratings = [r(5, 5, 5, 5, c) for c in ("a", "b", "c", "d", "e", "f")] + [r(1, 1, 1, 1, " ")]
+    s = summarize(ratings, DIMS, min_responses=7, rng=random.Random(3))
+    assert sorted(s.comments) == ["a", "b", "c", "d", "e", "f"]  # the blank one is no comment
+    assert s.comments_withheld == 0
+    again = summarize(list(reversed(ratings)), DIMS, min_responses=7, rng=random.Random(3))
+    # The answer order does not leak: the same seed gives the same order whatever came first.
+    assert again.comments == s.comments
+    orders = {
+        summarize(ratings, DIMS, min_responses=1, rng=random.Random(seed)).comments
+        for seed in range(20)
+    }
+    assert len(orders) > 1
+
+
+def test_overall_is_the_last_dimension_when_not_named() -> None:
+    assert overall_of(("a", "b")) == "b"
+    assert overall_of(("overall", "b")) == "overall"
+
+
+def test_change_against_pooled_previous_lectures() -> None:
+    current = summarize([r(5, 5, 5, 5), r(5, 5, 5, 3)], DIMS, min_responses=1, rng=random.Random())
+    previous = [[r(4, 4, 4, 4)], [r(2, 2, 2, 2), r(3, 3, 3, 3)], []]
+    c = change(current, previous, DIMS)
+    assert c.previous_lectures == 2  # a lecture nobody rated is no comparison
+    assert c.averages["content"] == pytest.approx(5 - 3)
+    assert c.averages["overall"] == pytest.approx(4 - 3)
+    assert c.satisfaction == pytest.approx(0.5 - 1 / 3)
+
+
+def test_change_without_previous_lectures_is_none() -> None:
+    current = summarize([r(5, 5, 5, 5)], DIMS, min_responses=1, rng=random.Random())
+    c = change(current, [], DIMS)
+    assert c.previous_lectures == 0
+    assert c.satisfaction is None and c.averages["overall"] is None
+
+
+def _lecture(sid: int, good: int, bad: int) -> Lecture:
+    return Lecture(sid, f"L{sid}", [r(5, 5, 5, 5)] * good + [r(3, 3, 3, 3)] * bad)
+
+
+def test_instructor_table_marks_low_and_excellent_at_the_boundaries() -> None:
+    rows = instructor_rows(
+        [
+            ("A", [_lecture(1, 19, 1)]),  # 95% of 20: excellent
+            ("B", [_lecture(2, 9, 0)]),  # 100% but 9 responses: not excellent
+            ("C", [_lecture(3, 4, 1)]),  # 80%: not below
+            ("D", [_lecture(4, 79, 21)]),  # 79%: below
+            ("E", [Lecture(5, "L5", [])]),  # nobody rated: no mark
+            ("F", [_lecture(6, 10, 0), _lecture(7, 0, 10)]),  # pooled 50%, one excellent
+        ],
+        DIMS,
+    )
+    by_name = {row.name: row for row in rows}
+    assert by_name["A"].excellent == ("L1",)
+    assert by_name["B"].excellent == ()
+    assert not by_name["C"].below_threshold
+    assert by_name["D"].below_threshold
+    assert not by_name["E"].below_threshold and by_name["E"].summary.satisfaction is None
+    assert by_name["F"].below_threshold and by_name["F"].excellent == ("L6",)
+    assert by_name["F"].lectures == 2 and by_name["F"].summary.responses == 20
+    assert [row.name for row in rows][:2] == ["B", "A"]  # best satisfaction first
+    assert rows[-1].name == "E"
+
+
+def test_instructor_table_thresholds_are_parameters() -> None:
+    [row] = instructor_rows(
+        [("A", [_lecture(1, 3, 1)])], DIMS, threshold=0.9, excellent_rate=0.7, excellent_min=4
+    )
+    assert row.below_threshold and row.excellent == ("L1",)
