@@ -18,6 +18,15 @@ How a row travels:
   queued later for an unreachable person are parked without a call. 400: 'failed' with the
   error, logged; the queue goes on.
 
+One chat's rows go out in the order they were queued: a row waiting for a retry holds back
+the later rows of its chat (``storage.outbox.due``), and a retried row keeps its place in
+the queue instead of going behind everything queued since.
+
+Two kinds of payload need more than JSON: a photo (``photo()``: the file travels base64 in
+the row and is uploaded as multipart), and an edit of a message another row sends
+(``edit_of()``: the message id is that row's, known only once it is sent; while it is
+pending the edit waits, and if it was never sent the edit is dropped).
+
 Exactly once, and where it is only at most once more: a row is marked sent only after
 Telegram answered, so a kill between the answer and the commit of the result resends it
 after a restart (at most the calls in flight plus results not yet committed: ``concurrency``
@@ -29,6 +38,7 @@ few duplicates"; nothing is ever lost.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
@@ -36,7 +46,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
@@ -78,6 +88,24 @@ def message(
     if protect_content:
         payload["protect_content"] = True
     return payload
+
+
+def photo(png: bytes, *, filename: str, caption: str) -> dict[str, Any]:
+    """The payload of a sendPhoto call for the outbox (caption in rendered HTML)."""
+    return {
+        "photo": {_UPLOAD: base64.b64encode(png).decode("ascii"), "filename": filename},
+        "caption": caption,
+        "parse_mode": ParseMode.HTML,
+    }
+
+
+def edit_of(outbox_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """An editMessageText payload for the message that outbox row ``outbox_id`` sends."""
+    return {_EDIT_OF: outbox_id, **payload}
+
+
+_UPLOAD = "upload_base64"  # marks a file inside a stored payload
+_EDIT_OF = "message_id_of_outbox_row"  # marks an edit whose message id another row gets
 
 
 class Pacer:
@@ -170,7 +198,17 @@ class Outbox:
         return made
 
     async def _send(self, row: outbox.OutboxRow) -> str:
-        params = {"chat_id": row.chat_id, **row.payload}
+        params = {"chat_id": row.chat_id, **_with_files(row.payload)}
+        if _EDIT_OF in params:
+            target = await outbox.sent_message(self._db, params.pop(_EDIT_OF))
+            if target == "pending":
+                await self._retry(row, 1.0, "waiting for the message it edits")
+                return "retry"
+            if target is None:
+                reason = "the message it edits was never sent"
+                await self._db.write(lambda tx: outbox.mark_failed(tx, row.id, "dropped", reason))
+                return "failed"
+            params["message_id"] = target
         async with self._slots:
             if self._pacer is not None:
                 await self._pacer.wait_turn(row.chat_id)
@@ -252,6 +290,18 @@ class Outbox:
                 wait = IDLE_POLL_SECONDS
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+
+
+def _with_files(payload: dict[str, Any]) -> dict[str, Any]:
+    """The stored payload with every stored file turned back into an upload."""
+    if not any(isinstance(v, dict) and _UPLOAD in v for v in payload.values()):
+        return payload
+    return {
+        key: InputFile(base64.b64decode(v[_UPLOAD]), filename=v.get("filename"))
+        if isinstance(v, dict) and _UPLOAD in v
+        else v
+        for key, v in payload.items()
+    }
 
 
 def _seconds(value: float | timedelta) -> float:

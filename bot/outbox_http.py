@@ -58,9 +58,11 @@ class AiohttpRequest(BaseRequest):
         """One HTTP call; Telegram's status and body, or TimedOut / NetworkError."""
         await self.initialize()
         assert self._session is not None
+        data: aiohttp.FormData | dict[str, str] | None = None
         if request_data is not None and request_data.contains_files:
-            raise NetworkError("the outbox connection does not upload files")
-        data = request_data.json_parameters if request_data else None
+            data = _form(request_data)  # a photo: multipart, as Telegram wants files
+        elif request_data is not None:
+            data = request_data.json_parameters
         try:
             async with self._session.request(method, url, data=data) as response:
                 return response.status, await response.read()
@@ -68,3 +70,13 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut("timed out talking to the Bot API") from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp: {error!r}") from error
+
+
+def _form(request_data: RequestData) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        body = content if isinstance(content, bytes) else content.read()
+        form.add_field(name, body, filename=filename, content_type=mimetype)
+    return form

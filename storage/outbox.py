@@ -84,14 +84,21 @@ async def enqueue_many(tx: Tx, rows: Sequence[Mapping[str, Any]], *, now: dateti
 
 
 async def due(db: Queryable, now: datetime, limit: int = 500) -> list[OutboxRow]:
-    """Pending calls whose time has come, oldest first."""
+    """Pending calls whose time has come, in the order they were queued.
+
+    A chat with a row waiting for a retry (pending, failed before, not due yet) gets
+    nothing until that row is sent, so one person's messages never overtake each other.
+    """
+    at = to_db(now)
     rows = await db.fetchall(
         "SELECT o.id, o.idempotency_key, o.chat_id, o.person_id, o.method, o.payload,"
         " o.not_before, o.attempts, p.unreachable_at IS NOT NULL"
         " FROM outbox o LEFT JOIN people p ON p.id = o.person_id"
-        " WHERE o.status = 'pending' AND o.not_before <= ? ORDER BY o.not_before, o.id"
-        " LIMIT ?",
-        (to_db(now), limit),
+        " WHERE o.status = 'pending' AND o.not_before <= ?"
+        " AND o.chat_id NOT IN (SELECT chat_id FROM outbox WHERE status = 'pending'"
+        " AND not_before > ? AND last_error IS NOT NULL)"
+        " ORDER BY o.id LIMIT ?",
+        (at, at, limit),
     )
     return [
         OutboxRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), from_db(r[6]), r[7], bool(r[8]))
@@ -112,6 +119,18 @@ async def mark_sent(tx: Tx, outbox_id: int, message_id: int | None, now: datetim
         " sent_at = ? WHERE id = ?",
         (message_id, to_db(now), outbox_id),
     )
+
+
+async def sent_message(db: Queryable, outbox_id: int) -> int | str | None:
+    """The message id a row's call made; "pending" while it may still be sent; else None."""
+    row = await db.fetchone(
+        "SELECT status, telegram_message_id FROM outbox WHERE id = ?", (outbox_id,)
+    )
+    if row is None:
+        return None
+    if row[0] == "pending":
+        return "pending"
+    return int(row[1]) if row[0] == "sent" and row[1] is not None else None
 
 
 async def mark_failed(tx: Tx, outbox_id: int, status: str, error: str) -> None:

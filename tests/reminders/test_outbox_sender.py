@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import timedelta
 
@@ -188,3 +189,111 @@ async def test_raw_outbox_call_bypasses_the_app_rate_limiter(
         assert (await status_counts(db)) == {"sent": 3}
     finally:
         await app.shutdown()
+
+
+async def test_one_chats_messages_keep_their_order_across_a_retry(
+    bot: BotHarness, db: Database, clock
+):
+    people = await add_people(db, bot.telegram, 2, clock.now())
+    (_, first), (_, second) = people
+    for n in range(3):
+        await broadcast(db, people[:1], clock.now(), key=f"m{n}", text=f"m{n}")
+    await broadcast(db, people[1:], clock.now(), key="other", text="other")
+    bot.telegram.fail_next("sendMessage", Fault.server_error(500))  # the first call: m0
+    await bot.deliver_outbox()
+    # m0 waits for its retry, and m1, m2 wait behind it; the other chat is not held up.
+    assert [m.text for m in bot.telegram.chat(first) if m.from_bot] == []
+    assert [m.text for m in bot.telegram.chat(second) if m.from_bot] == ["other"]
+    await broadcast(db, people[1:], clock.now(), key="later", text="later")
+    clock.advance(timedelta(seconds=1))
+    await bot.deliver_outbox()
+    assert [m.text for m in bot.telegram.chat(first) if m.from_bot] == ["m0", "m1", "m2"]
+    assert [m.text for m in bot.telegram.chat(second) if m.from_bot] == ["other", "later"]
+
+
+async def test_a_retried_row_keeps_its_place_in_the_queue(bot: BotHarness, db: Database, clock):
+    people = await add_people(db, bot.telegram, 3, clock.now())
+    await broadcast(db, people[:1], clock.now(), key="early", text="early")
+    bot.telegram.fail_next("sendMessage", Fault.server_error(500))
+    await bot.deliver_outbox()  # early fails: it waits 1 s
+    clock.advance(timedelta(milliseconds=500))
+    await broadcast(db, people[1:], clock.now(), key="late", text="late")
+    clock.advance(timedelta(milliseconds=500))
+    await bot.deliver_outbox()
+    order = [c.params["text"] for c in bot.telegram.calls_of("sendMessage") if c.status == 200]
+    assert order == ["early", "late", "late"]  # not behind what was queued since
+
+
+async def test_an_edit_follows_the_message_another_row_sends(bot: BotHarness, db: Database, clock):
+    from bot.outbox import edit_of, message
+
+    people = await add_people(db, bot.telegram, 1, clock.now())
+    pid, uid = people[0]
+
+    async def queue(tx, key: str, payload: dict, method: str = "sendMessage") -> int:
+        await outbox.enqueue(
+            tx,
+            key=key,
+            chat_id=uid,
+            person_id=pid,
+            payload=payload,
+            now=clock.now(),
+            method=method,
+        )
+        row = await tx.fetchone("SELECT id FROM outbox WHERE idempotency_key = ?", (key,))
+        return int(row[0])
+
+    async def card_and_edit(tx) -> int:
+        card = await queue(tx, "card", message("card"))
+        await queue(tx, "edit", edit_of(card, message("closed")), "editMessageText")
+        return card
+
+    await db.write(card_and_edit)
+    await bot.deliver_outbox()
+    assert [m.text for m in bot.telegram.chat(uid) if m.from_bot] == ["closed"]
+
+    # A card dropped before it was sent: its edit has nothing to edit and is dropped too.
+    async def dropped(tx) -> None:
+        card = await queue(tx, "card2", message("card2"))
+        await outbox.mark_failed(tx, card, "dropped", "closed before sending")
+        await queue(tx, "edit2", edit_of(card, message("closed2")), "editMessageText")
+
+    await db.write(dropped)
+    await bot.deliver_outbox()
+    row = await db.fetchone("SELECT status FROM outbox WHERE idempotency_key = 'edit2'")
+    assert row[0] == "dropped"
+    assert [m.text for m in bot.telegram.chat(uid) if m.from_bot] == ["closed"]
+
+
+async def test_a_photo_goes_through_the_outbox_connection(db: Database, clock, telegram, config):
+    """Over real HTTP, as in production: the outbox's aiohttp connection uploads the file."""
+    from bot.outbox import outbox_connection, photo
+    from tests.reminders.support import serve_fake
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+    runner, url = await serve_fake(telegram)
+    try:
+        people = await add_people(db, telegram, 1, clock.now())
+        pid, uid = people[0]
+        payload = photo(png, filename="chart.png", caption="<b>chart</b>")
+        await db.write(
+            lambda tx: outbox.enqueue(
+                tx,
+                key="chart",
+                chat_id=uid,
+                person_id=pid,
+                payload=payload,
+                now=clock.now(),
+                method="sendPhoto",
+            )
+        )
+        sender = Outbox(outbox_connection(dataclasses.replace(config, api_url=url)), db, clock)
+        try:
+            assert await sender.flush() == 1
+        finally:
+            await sender.stop()
+        sent = [m for m in telegram.chat(uid) if m.from_bot]
+        assert [(m.kind, m.text) for m in sent] == [("photo", "chart")]
+        assert (await status_counts(db)) == {"sent": 1}
+    finally:
+        await runner.cleanup()
