@@ -15,6 +15,10 @@ from datetime import datetime
 from typing import Final
 
 DIGITS: Final = 6
+# Typed text with this many digits (and nothing else but spaces) reads as an attempt at a code.
+ATTEMPT_DIGITS: Final = range(4, 9)
+# Longer texts are something else, whatever they contain.
+ATTEMPT_MAX_CHARS: Final = 24
 STEP_SECONDS: Final = 60
 GRACE_STEPS: Final = 1  # the previous minute's code is still accepted
 
@@ -37,12 +41,29 @@ def code_at(secret: str, moment: datetime) -> str:
     return code_for_minute(secret, minute_of(moment))
 
 
+def _compact(text: str) -> str:
+    """The text with full-width characters folded (NFKC) and every space removed."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
 def normalise(text: str) -> str | None:
     """The digits a person typed (full-width digits and spaces allowed); None if malformed."""
-    compact = "".join(unicodedata.normalize("NFKC", text).split())
+    compact = _compact(text)
     if len(compact) != DIGITS or not compact.isascii() or not compact.isdigit():
         return None
     return compact
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether a short text reads as an attempt at a code: 4 to 8 digits, spaces allowed.
+
+    Full-width digits count (NFKC folds them); digits of other scripts count as digits too,
+    so "a code has 6 digits" answers them rather than the generic fallback.
+    """
+    if len(text) > ATTEMPT_MAX_CHARS:
+        return False
+    compact = _compact(text)
+    return len(compact) in ATTEMPT_DIGITS and compact.isdigit()
 
 
 def verify(secret: str, typed: str, now: datetime) -> bool:

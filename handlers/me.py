@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
@@ -13,9 +15,20 @@ from handlers.checkin.notices import record_of
 from handlers.common import PRIVATE, viewer_of
 from storage import attendance
 
+# Check-in opens at most this long before a start (bot/attendance.py's windows).
+_OPENS_WITHIN = timedelta(days=1)
+
 
 async def me_command(update: Update, context: Context) -> None:
-    """Counts by status of the sessions held so far, per class, and the rate."""
+    """Counts by status of the sessions held so far, per class, and the rate.
+
+    Every count is over the same sessions: those *closed* (past their check-out window),
+    whose statuses are final. So held = attended + absent + on leave, and "late" counts the
+    sessions whose final status is late (its minutes summed; a late arrival who then left
+    early counts as left early). A session still running (check-in open, not yet closed) is
+    in no count: it is shown apart, with its provisional status, so a trainee who just
+    checked in sees it without "held 0, attended 1".
+    """
     viewer = viewer_of(context)
     message = update.effective_message
     if viewer.person is None:
@@ -33,9 +46,12 @@ async def me_command(update: Update, context: Context) -> None:
         leave = await attendance.leave_sessions_of(context.db, person_id, klass.id)
         counts = {s.value: 0 for s in Status}
         late_minutes = 0
-        held = 0
-        for session in await attendance.class_sessions_until(context.db, klass.id, now):
+        running = []
+        sessions = await attendance.class_sessions_until(context.db, klass.id, now + _OPENS_WITHIN)
+        for session in sessions:
             w = window_of(session)
+            if w.checkin_opens > now:
+                continue
             outcome = status(
                 record_of(records.get(session.id)),
                 w,
@@ -43,10 +59,18 @@ async def me_command(update: Update, context: Context) -> None:
                 double_checkin=settings_of(session.settings).double_checkin,
                 now=now,
             )
+            if not is_closed(now, w):
+                running.append(
+                    {
+                        "title": session.title,
+                        "status": outcome.status.value,
+                        "late": outcome.late_minutes,
+                    }
+                )
+                continue
             counts[outcome.status.value] += 1
-            late_minutes += outcome.late_minutes or 0
-            if is_closed(now, w):
-                held += 1
+            if outcome.status is Status.LATE:
+                late_minutes += outcome.late_minutes or 0
         attended = sum(counts[s.value] for s in ATTENDED)
         # Leave is excused: the rate is over the sessions one was expected at.
         expected = attended + counts[Status.ABSENT.value]
@@ -54,11 +78,12 @@ async def me_command(update: Update, context: Context) -> None:
         sections.append(
             {
                 "name": klass.name,
-                "held": held,
+                "held": sum(counts.values()),
                 "attended": attended,
                 "counts": counts,
                 "late_minutes": late_minutes,
                 "rate": rate,
+                "running": running,
             }
         )
     await message.reply_text(context.t("me.record", classes=sections))

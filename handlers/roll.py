@@ -21,12 +21,12 @@ from bot.roles import Role
 from handlers.checkin.common import hhmm, window_of
 from handlers.checkin.notices import roll_of, summary_values
 from handlers.common import PRIVATE, viewer_of
-from storage import attendance, audit, updates
+from storage import attendance, audit, people, updates
 from storage.attendance import MARK_FORM, SessionRow
+from storage.classes import Membership
 from storage.db import Queryable, Tx
 
 _VIEW = (Role.MANAGER, Role.MONITOR)
-MAX_NAMES = 60  # per status: a 900-person class must still fit one message
 
 
 async def current_session(db: Queryable, class_id: int, now: datetime) -> SessionRow | None:
@@ -39,15 +39,9 @@ async def current_session(db: Queryable, class_id: int, now: datetime) -> Sessio
 async def _render(context: Context, session: SessionRow) -> tuple[str, InlineKeyboardMarkup]:
     now = context.bot_data.clock.now()
     values = summary_values(session, await roll_of(context.db, session, now))
-    names = values["names"]
-    assert isinstance(names, dict)
-    more = {key: max(0, len(v) - MAX_NAMES) for key, v in names.items()}
-    values["names"] = {key: v[:MAX_NAMES] for key, v in names.items()}
     text = context.t(
         "roll.roll",
         **values,
-        counts={key: len(v) for key, v in names.items()},
-        more=more,
         closed=is_closed(now, window_of(session)),
         now=hhmm(now, session),
     )
@@ -110,7 +104,9 @@ async def refresh_pressed(update: Update, context: Context) -> None:
             raise
 
 
-async def _ask_mark(update: Update, context: Context, person_id: int, staff_of: list) -> None:
+async def _ask_mark(
+    update: Update, context: Context, person_id: int, staff_of: list[Membership]
+) -> None:
     message = update.effective_message
     managed = [m for m in staff_of if Role.MANAGER in m.roles]
     if not managed:
@@ -127,18 +123,18 @@ async def _ask_mark(update: Update, context: Context, person_id: int, staff_of: 
             if member.name == who or (
                 digits and member.phone.endswith(digits) and len(digits) >= 4
             ):
-                matches.append((membership.klass.id, member))
+                matches.append((membership.klass, member))
     if not matches:
         await message.reply_text(context.t("roll.no_such_person", who=who))
         return
     if len(matches) > 1:
         await message.reply_text(context.t("roll.ambiguous", who=who))
         return
-    class_id, member = matches[0]
+    klass, member = matches[0]
     now = context.bot_data.clock.now()
-    session = await current_session(context.db, class_id, now)
+    session = await current_session(context.db, klass.id, now)
     if session is None:
-        await message.reply_text(context.t("roll.no_session", class_name=""))
+        await message.reply_text(context.t("roll.no_session", class_name=klass.name))
         return
     form = {"session_id": session.id, "person_id": member.person_id, "reason": reason}
 
@@ -214,18 +210,11 @@ async def mark_pressed(update: Update, context: Context) -> None:
 
     await context.db.write(op)
     await query.answer()
-    name = next(
-        (
-            m.name
-            for m in await attendance.members(context.db, session.class_id, Role.TRAINEE)
-            if m.person_id == person_id
-        ),
-        "?",
-    )
+    person = await people.by_id(context.db, person_id)
     await query.edit_message_text(
         context.t(
             "roll.marked",
-            name=name,
+            name=person.name if person else None,  # None: the template names no one
             title=session.title,
             status=Status(status).value,
             reason=reason,

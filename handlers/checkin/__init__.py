@@ -6,16 +6,25 @@ Modules: trainee (/checkin, the reminder's button, code and location proofs), ch
 
 from __future__ import annotations
 
+from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot import checkin_code
 from bot.callbacks import Action, unpack
 from handlers.checkin import checkout, code, notices, trainee
 from handlers.common import PRIVATE
 
 plan_jobs = notices.plan_close_jobs
 
-# Six digits, spaces allowed between them (full-width digits match \d too).
-_CODE_TEXT = filters.Regex(r"^\s*(\d\s*){6}$")
+
+class _CodeAttempt(filters.MessageFilter):
+    """Short text of digits and spaces (4 to 8 digits): a code, or an attempt at one."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and checkin_code.looks_like_code(message.text)
+
+
+_CODE_TEXT = _CodeAttempt(name="checkin.code_attempt")
 
 
 def _action_in(*actions: Action):

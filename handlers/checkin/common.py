@@ -46,7 +46,7 @@ def proofs_needed(session: SessionRow) -> frozenset[str]:
 
 
 def hhmm(moment: datetime, session: SessionRow) -> str:
-    """A moment as the class's local clock shows it."""
+    """A moment as the class's local clock shows it: digits only (HH:MM), never wording."""
     return moment.astimezone(ZoneInfo(session.timezone)).strftime("%H:%M")
 
 

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import outbox as outbox_payload
-from bot.attendance import Record, Status, status
+from bot.attendance import ATTENDED, Record, Status, status
 from bot.context import BotData
 from bot.jobs import PlannedJob
 from bot.roles import Role
 from handlers.checkin.common import hhmm, locale_of, settings_of, window_of
-from storage import attendance
+from storage import attendance, people
 from storage.attendance import AttendanceRow, SessionRow
 from storage.db import Database, Queryable, Tx
 from storage.outbox import enqueue as outbox_enqueue
@@ -30,8 +30,8 @@ async def lockout(
     tx: Tx, data: BotData, session: SessionRow, person_id: int, failures: int, now: datetime
 ) -> None:
     """Queue a notice to each class manager: a trainee's check-in is locked."""
-    person = await tx.fetchone("SELECT name FROM people WHERE id = ?", (person_id,))
-    name = person[0] if person else "?"
+    person = await people.by_id(tx, person_id)
+    name = person.name if person else None  # the template names no one rather than "?"
     for manager in await attendance.members(tx, session.class_id, Role.MANAGER):
         if manager.telegram_user_id is None:
             continue
@@ -84,25 +84,35 @@ async def roll_of(
     return result
 
 
+# Names shown per status: a 900-person class must still fit one message (4096 characters);
+# the rest is counted ("and 840 more").
+MAX_NAMES = 60
+
+
 def summary_values(
     session: SessionRow, roll: list[tuple[attendance.Member, Status, int | None]]
 ) -> dict[str, object]:
-    """What the summary and the roll call show: counts and names by status."""
-    by: dict[str, list[str]] = {s.value: [] for s in Status}
+    """What the summary and the roll call show: counts, and names (capped) by status.
+
+    ``names[status]`` lists at most MAX_NAMES people as {"name", "late"} (the minutes late,
+    for the template to show), ``counts[status]`` is everyone, ``more[status]`` the rest.
+    """
+    by: dict[str, list[dict[str, object]]] = {s.value: [] for s in Status}
     for member, st, late in roll:
-        by[st.value].append(
-            f"{member.name} ({late})" if st is Status.LATE and late else member.name
-        )
-    attended = sum(len(by[s]) for s in ("present", "late", "left_early", "no_checkout"))
+        by[st.value].append({"name": member.name, "late": late if st is Status.LATE else None})
+    attended = sum(len(by[s.value]) for s in ATTENDED)
+    local = session.starts_at.astimezone(ZoneInfo(session.timezone))
     return {
         "title": session.title,
         "class_name": session.class_name,
-        "date": session.starts_at.astimezone(ZoneInfo(session.timezone)).strftime("%m-%d"),
+        "day": local.date(),
         "start": hhmm(session.starts_at, session),
         "end": hhmm(session.ends_at, session),
         "total": len(roll),
         "attended": attended,
-        "names": by,
+        "names": {key: found[:MAX_NAMES] for key, found in by.items()},
+        "counts": {key: len(found) for key, found in by.items()},
+        "more": {key: max(0, len(found) - MAX_NAMES) for key, found in by.items()},
     }
 
 

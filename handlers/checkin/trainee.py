@@ -9,6 +9,7 @@ from bot.attendance import CheckinVerdict, checkin_verdict
 from bot.callbacks import Action, unpack
 from bot.context import Context
 from bot.roles import Role
+from handlers import fallback
 from handlers.checkin import notices, sessions
 from handlers.checkin.common import (
     choice_keyboard,
@@ -166,14 +167,43 @@ async def _proven(
 
 
 async def code_text(update: Update, context: Context) -> None:
-    """Six digits typed: a check-in code."""
+    """Digits typed: a check-in code if six, or a malformed one while a code is awaited.
+
+    Six digits (after folding full-width digits and dropping spaces) are always taken as a
+    code. Four to eight digits otherwise mean a code only while the trainee's check-in waits
+    for one (a proof form for a session open now that still needs its code): they get "a
+    code has 6 digits" and count as no wrong attempt, since no code could match them. Any
+    other time such digits are not ours, and get the fallback's answer.
+    """
+    viewer = viewer_of(context)
+    typed = update.effective_message.text or ""
+    if checkin_code.normalise(typed) is None and (
+        viewer.person is None or not await _awaiting_code(context, viewer.person.id)
+    ):
+        await fallback.unknown_message(update, context)
+        return
     found = await _trainee_sessions(update, context)
     if found is None:
         return
     person_id, sessions = found
     now = context.bot_data.clock.now()
     candidates = [s for s in open_for_checkin(sessions, now) if "code" in proofs_needed(s)]
-    await _code_typed(update, context, person_id, candidates, update.effective_message.text)
+    await _code_typed(update, context, person_id, candidates, typed)
+
+
+async def _awaiting_code(context: Context, person_id: int) -> bool:
+    """Whether the person's check-in waits for a code: /checkin asked and none given yet."""
+    form = await attendance.load_form(context.db, person_id, PROOF_FORM)
+    if form is None or "code" in form.get("proofs", []):
+        return False
+    session = await attendance.session_by_id(context.db, int(form["session_id"]))
+    now = context.bot_data.clock.now()
+    return (
+        session is not None
+        and not session.cancelled
+        and "code" in proofs_needed(session)
+        and bool(open_for_checkin([session], now))
+    )
 
 
 async def _code_typed(
@@ -186,6 +216,7 @@ async def _code_typed(
         await message.reply_text(context.t("checkin.no_code_session"))
         return
     if checkin_code.normalise(typed) is None:
+        # Not six digits: no code can match it, so it is not counted as a wrong one.
         await message.reply_text(context.t("checkin.malformed_code"))
         return
     for session in candidates:
@@ -196,39 +227,68 @@ async def _code_typed(
                 return
             await _proven(update, context, person_id, session, "code")
             return
-    # A wrong code counts against the session the trainee is checking in to.
+    await _wrong_code(update, context, person_id, candidates)
+
+
+async def _wrong_code(
+    update: Update, context: Context, person_id: int, candidates: list[SessionRow]
+) -> None:
+    """Count a wrong code against every session it could have been meant for.
+
+    That is the session the trainee chose (their proof form), else every open code session
+    they have not checked in to and are not locked out of: with two classes in session and
+    no choice made, each counts the failure, so guessing is never unlimited.
+    """
+    message = update.effective_message
+    now = context.bot_data.clock.now()
     form = await attendance.load_form(context.db, person_id, PROOF_FORM)
     chosen = [s for s in candidates if form and form.get("session_id") == s.id]
-    target = (chosen or candidates)[0] if len(chosen or candidates) == 1 else None
-    if target is None:
-        await message.reply_text(context.t("checkin.wrong_code", left=None))
-        return
-    record = await attendance.record_of(context.db, target.id, person_id)
-    if record is not None and record.checkin_at is not None:
-        await record_and_reply(update, context, person_id, target, "code")
-        return
-    if record is not None and record.locked_at is not None:
-        await message.reply_text(context.t("checkin.locked", title=target.title))
+    pool = chosen or candidates
+    records = {s.id: await attendance.record_of(context.db, s.id, person_id) for s in pool}
+    targets = [
+        s
+        for s in pool
+        if (r := records[s.id]) is None or (r.checkin_at is None and r.locked_at is None)
+    ]
+    if not targets:
+        done = [s for s in pool if (r := records[s.id]) is not None and r.checkin_at is not None]
+        if done:
+            await record_and_reply(update, context, person_id, done[0], "code")
+        else:
+            await message.reply_text(context.t("checkin.locked", title=pool[0].title))
         return
     update_id = update.update_id
+    data = context.bot_data
 
-    async def op(tx: Tx) -> tuple[int, bool]:
-        if not await updates.claim(tx, update_id, now):
-            row = await attendance.record_of(tx, target.id, person_id)
-            return (row.code_failures if row else 0), False
-        failures, locked = await attendance.record_code_failure(tx, target.id, person_id, now)
-        if locked:
-            await notices.lockout(tx, context.bot_data, target, person_id, failures, now)
-        return failures, locked
+    async def op(tx: Tx) -> tuple[list[tuple[SessionRow, int]], bool]:
+        counted = await updates.claim(tx, update_id, now)
+        failures = []
+        any_locked = False
+        for session in targets:
+            if not counted:  # the same update again: report, count nothing
+                row = await attendance.record_of(tx, session.id, person_id)
+                failures.append((session, row.code_failures if row else 0))
+                continue
+            count, locked = await attendance.record_code_failure(tx, session.id, person_id, now)
+            if locked:
+                await notices.lockout(tx, data, session, person_id, count, now)
+                any_locked = True
+            failures.append((session, count))
+        return failures, any_locked
 
-    failures, locked = await context.db.write(op)
-    if locked:
-        context.bot_data.outbox.wake()
-    if failures >= attendance.MAX_CODE_FAILURES:
-        await message.reply_text(context.t("checkin.locked", title=target.title))
-        return
-    left = attendance.MAX_CODE_FAILURES - failures
-    await message.reply_text(context.t("checkin.wrong_code", left=left))
+    failures, any_locked = await context.db.write(op)
+    if any_locked:
+        data.outbox.wake()
+    open_left = [
+        attendance.MAX_CODE_FAILURES - count
+        for _, count in failures
+        if count < attendance.MAX_CODE_FAILURES
+    ]
+    for session, count in failures:
+        if count >= attendance.MAX_CODE_FAILURES:
+            await message.reply_text(context.t("checkin.locked", title=session.title))
+    if open_left:
+        await message.reply_text(context.t("checkin.wrong_code", left=min(open_left)))
 
 
 async def location_shared(update: Update, context: Context) -> None:

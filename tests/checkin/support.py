@@ -9,6 +9,7 @@ from typing import Any
 from bot.importer.model import ClassPlan
 from bot.roles import Role
 from storage.db import Database, Tx
+from storage.times import to_db
 from tests.harness import BotHarness, Person
 
 # The example's first session, 08:30-11:30 in Shanghai.
@@ -63,6 +64,14 @@ async def session_id(db: Database, external_id: str = "S01") -> int:
     return row[0]
 
 
+async def session_ids(db: Database, external_id: str = "S01") -> list[int]:
+    """The ids of this session in every class (a copied class has the same 编号)."""
+    rows = await db.fetchall(
+        "SELECT id FROM sessions WHERE external_id = ? ORDER BY id", (external_id,)
+    )
+    return [r[0] for r in rows]
+
+
 async def secret_of(db: Database, sid: int) -> str:
     return (await db.fetchone("SELECT secret FROM sessions WHERE id = ?", (sid,)))[0]
 
@@ -79,3 +88,79 @@ async def attendance_rows(db: Database) -> list[tuple]:
 async def person_id_of(db: Database, user: Person) -> int:
     row = await db.fetchone("SELECT id FROM people WHERE telegram_user_id = ?", (user.id,))
     return row[0]
+
+
+async def approve_leave(db: Database, person_id: int, sid: int) -> None:
+    """An approved leave request of one person covering one session."""
+
+    async def op(tx: Tx) -> None:
+        class_id = (await tx.fetchone("SELECT class_id FROM sessions WHERE id = ?", (sid,)))[0]
+        rid = await tx.insert(
+            "INSERT INTO leave_requests (class_id, person_id, status, reason, hours, created_at,"
+            " updated_at) VALUES (?, ?, 'approved', 'ill', 3, ?, ?)",
+            (class_id, person_id, "2026-12-06T00:00:00+00:00", "2026-12-06T00:00:00+00:00"),
+        )
+        await tx.execute("INSERT INTO leave_sessions VALUES (?, ?)", (rid, sid))
+
+    await db.write(op)
+
+
+async def big_class(
+    db: Database,
+    *,
+    trainees: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    manager_user_id: int,
+) -> int:
+    """A class of many (unbound) trainees, a manager bound to this user, and one session.
+
+    Returns the session's id.
+
+    Names are long on purpose ("Trainee with a long name 0001"): listed in full, 900 of them
+    would be far over Telegram's 4096 characters.
+    """
+    stamp = to_db(now)
+
+    async def op(tx: Tx) -> int:
+        class_id = await tx.insert(
+            "INSERT INTO classes (name, start_date, end_date, timezone, settings, created_at,"
+            " updated_at) VALUES ('Big class', ?, ?, 'Asia/Shanghai', ?, ?, ?)",
+            (
+                starts_at.date().isoformat(),
+                ends_at.date().isoformat(),
+                json.dumps({"checkin_mode": "none"}),
+                stamp,
+                stamp,
+            ),
+        )
+        sid = await tx.insert(
+            "INSERT INTO sessions (class_id, external_id, title, starts_at, ends_at, location,"
+            " hours, secret, created_at, updated_at)"
+            " VALUES (?, 'B1', 'Big lecture', ?, ?, 'Hall', 3, 'secret', ?, ?)",
+            (class_id, to_db(starts_at), to_db(ends_at), stamp, stamp),
+        )
+        boss = await tx.insert(
+            "INSERT INTO people (name, phone, invite_code, telegram_user_id, locale, bound_at,"
+            " created_at, updated_at) VALUES ('Manager', '19900000000', 'inv-boss', ?, 'en',"
+            " ?, ?, ?)",
+            (manager_user_id, stamp, stamp, stamp),
+        )
+        await tx.execute(
+            "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'manager')",
+            (class_id, boss),
+        )
+        for n in range(trainees):
+            pid = await tx.insert(
+                "INSERT INTO people (name, phone, invite_code, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (f"Trainee with a long name {n:04d}", f"1980000{n:04d}", f"inv{n}", stamp, stamp),
+            )
+            await tx.execute(
+                "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'trainee')",
+                (class_id, pid),
+            )
+        return sid
+
+    return await db.write(op)

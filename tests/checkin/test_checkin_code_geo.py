@@ -56,6 +56,27 @@ def test_typed_codes_are_normalised(typed: str, normal: str | None) -> None:
     assert checkin_code.normalise(typed) == normal
 
 
+@pytest.mark.parametrize(
+    ("typed", "attempt"),
+    [
+        ("1234", True),
+        ("12345", True),
+        ("123456", True),
+        ("12 34 56", True),
+        ("１２３４５", True),
+        ("12345678", True),
+        ("123", False),
+        ("123456789", False),
+        ("12a45", False),
+        ("today 1234", False),
+        ("1" + " " * 30 + "2345", False),  # long text is something else
+        ("", False),
+    ],
+)
+def test_what_reads_as_an_attempt_at_a_code(typed: str, attempt: bool) -> None:
+    assert checkin_code.looks_like_code(typed) is attempt
+
+
 def test_full_width_digits_of_the_right_code_are_accepted() -> None:
     code = checkin_code.code_at(SECRET, T)
     wide = "".join(chr(ord(c) + 0xFEE0) for c in code)

@@ -8,10 +8,11 @@ from datetime import timedelta
 from bot.callbacks import Action, pack
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
-from storage.db import Database, Tx
+from storage.db import Database
 from tests.checkin.support import (
     S01_END,
     S01_START,
+    approve_leave,
     attendance_rows,
     manager,
     monitor,
@@ -22,19 +23,6 @@ from tests.checkin.support import (
     trainee,
 )
 from tests.harness import BotHarness
-
-
-async def approve_leave(db: Database, person_id: int, sid: int) -> None:
-    async def op(tx: Tx) -> None:
-        class_id = (await tx.fetchone("SELECT class_id FROM sessions WHERE id = ?", (sid,)))[0]
-        rid = await tx.insert(
-            "INSERT INTO leave_requests (class_id, person_id, status, reason, hours, created_at,"
-            " updated_at) VALUES (?, ?, 'approved', 'ill', 3, ?, ?)",
-            (class_id, person_id, "2026-12-06T00:00:00+00:00", "2026-12-06T00:00:00+00:00"),
-        )
-        await tx.execute("INSERT INTO leave_sessions VALUES (?, ?)", (rid, sid))
-
-    await db.write(op)
 
 
 async def test_roll_shows_counts_and_refresh_updates_in_place(
