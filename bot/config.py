@@ -15,6 +15,10 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DB = "./trainee-bot.sqlite3"
 DEFAULT_TZ = "Asia/Shanghai"
 DEFAULT_LOCALE: Locale = "zh"
+# ratings: the school's marks in /instructors (issue 7's defaults).
+DEFAULT_RATING_LOW_PCT = 80
+DEFAULT_EXCELLENT_PCT = 95
+DEFAULT_EXCELLENT_MIN_RESPONSES = 10
 
 # Each setting: (environment variable, flag destination).
 ENV_VARS = {
@@ -23,6 +27,10 @@ ENV_VARS = {
     "db": "TRAINEE_BOT_DB",
     "tz": "TRAINEE_BOT_TZ",
     "locale": "TRAINEE_BOT_LOCALE",
+    # ratings:
+    "rating_low_pct": "TRAINEE_BOT_RATING_LOW_PCT",
+    "excellent_pct": "TRAINEE_BOT_EXCELLENT_PCT",
+    "excellent_min_responses": "TRAINEE_BOT_EXCELLENT_MIN_RESPONSES",
 }
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
@@ -62,6 +70,11 @@ class Config:
     db_path: Path
     timezone: str
     locale: Locale
+    # ratings: an instructor under this satisfaction (%) is marked in /instructors; a lecture
+    # at excellent_pct or more with at least excellent_min_responses is a 精品课 candidate.
+    rating_low_pct: int = DEFAULT_RATING_LOW_PCT
+    excellent_pct: int = DEFAULT_EXCELLENT_PCT
+    excellent_min_responses: int = DEFAULT_EXCELLENT_MIN_RESPONSES
 
     @property
     def base_url(self) -> str:
@@ -132,6 +145,24 @@ def load_config(
     if locale is None:
         problems.append(f"{ENV_VARS['locale']}: {raw_locale!r} is not a language: use zh or en")
 
+    def whole(key: str, default: int, low: int, high: int | None, what: str) -> int:
+        raw = (pick(key, str(default)) or str(default)).strip()
+        value = int(raw) if re.fullmatch(r"\d+", raw) else None
+        if value is None or value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"{low} or more"
+            problems.append(
+                f"{ENV_VARS[key]}: {raw!r} is not {what}: give a whole number {bounds} "
+                f"(default {default})"
+            )
+            return default
+        return value
+
+    rating_low_pct = whole("rating_low_pct", DEFAULT_RATING_LOW_PCT, 0, 100, "a percentage")
+    excellent_pct = whole("excellent_pct", DEFAULT_EXCELLENT_PCT, 0, 100, "a percentage")
+    excellent_min = whole(
+        "excellent_min_responses", DEFAULT_EXCELLENT_MIN_RESPONSES, 1, None, "a number of answers"
+    )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -140,4 +171,7 @@ def load_config(
         db_path=db_path,
         timezone=tz,
         locale=locale or DEFAULT_LOCALE,
+        rating_low_pct=rating_low_pct,
+        excellent_pct=excellent_pct,
+        excellent_min_responses=excellent_min,
     )

@@ -80,7 +80,7 @@ async def _to_attendees(data: BotData, session_id: int, now: datetime, *, remind
             continue
         locale = rating_views.locale_for(person.locale, lecture)
         if reminder:
-            closes = rating_rules.window(lecture.ends_at, rating_views.settings_of(lecture)).closes
+            closes = rating_views.window_of(lecture).closes
             text = data.texts.render(
                 locale,
                 "ratings.reminder",
@@ -117,7 +117,8 @@ async def _to_attendees(data: BotData, session_id: int, now: datetime, *, remind
 
 
 async def summarize(session_id: int, data: BotData, now: datetime) -> None:
-    """At the window's close: each instructor's summary (message and chart); forms dropped."""
+    """At the window's close: each instructor's summary (message and chart); forms dropped,
+    and the ratings anonymised, in the one transaction that queues the summaries."""
     db = data.db
     lecture = await ratings.lecture(db, session_id)
     if lecture is None or lecture.cancelled:
@@ -131,10 +132,12 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
     for instructor in await ratings.instructors(db, session_id):
         if instructor.telegram_user_id is None:
             continue
+        # Compared only with earlier lectures whose rating is over, so no live figures of
+        # another session leak through the difference.
         earlier = [
-            [rating_stats.Rating(s, c) for s, c in await ratings.scores_of(db, e.id)]
+            rating_views.stats_lecture(e, await ratings.scores_of(db, e.id))
             for e in await ratings.taught_lectures(db, instructor.person_id, until=lecture.ends_at)
-            if e.id != session_id
+            if e.id != session_id and rating_views.is_closed(e, now)
         ]
         delta = rating_stats.change(summary, earlier, dims)
         locale = rating_views.locale_for(instructor.locale, lecture)
@@ -143,6 +146,8 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
 
     async def write(tx: Tx) -> None:
         await ratings.drop_forms(tx, session_id)
+        # The window is closed: the one-per-person rule needs the person no more.
+        await ratings.anonymise(tx, session_id)
         for instructor, _, text in sends:
             await enqueue(
                 tx,
@@ -155,8 +160,8 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
 
     await db.write(write)
     data.outbox.wake()
-    if summary.responses == 0:
-        return
+    if summary.responses == 0 or summary.figures_withheld:
+        return  # no chart: nothing to draw, or figures of too few answers
     chart = rating_chart.render([summary.averages[d] for d in dims], summary.distribution)
     for instructor, locale, _ in sends:
         await _send_chart(data, lecture, instructor, locale, chart, now)

@@ -44,17 +44,33 @@ class Refusal(StrEnum):
     CANCELLED = "cancelled"
 
 
-def refusal(*, attended: bool, cancelled: bool, window: Window, now: datetime) -> Refusal | None:
-    """Why this person may not rate this session now, or None if they may."""
+def refusal(
+    *,
+    attended: bool,
+    cancelled: bool,
+    window: Window,
+    now: datetime,
+    anonymised: bool = False,
+) -> Refusal | None:
+    """Why this person may not rate this session now, or None if they may.
+
+    A session whose ratings were anonymised stays closed even if a changed setting
+    reopens its window: without the person, the one-per-person rule could not hold.
+    """
     if cancelled:
         return Refusal.CANCELLED
     if not attended:
         return Refusal.NOT_ATTENDED
     if now < window.opens:
         return Refusal.NOT_ENDED
-    if now >= window.closes:
+    if now >= window.closes or anonymised:
         return Refusal.CLOSED
     return None
+
+
+def closed(window: Window, now: datetime) -> bool:
+    """Whether a session's rating is over: its figures may be shown from then on."""
+    return now >= window.closes
 
 
 @dataclass

@@ -1,9 +1,11 @@
 """Rating aggregates, as pure functions: what a summary and the school's table show.
 
 Nothing here knows who gave a rating: the inputs are scores and comments only, so no
-output can name a person. Comments are shown only from ``min_responses`` ratings on, in an
-order drawn from an injected random generator (tests pass a seeded one), so the order of
-the comments never reveals the order of the answers.
+output can name a person. A lecture's own figures (averages, satisfaction, distribution)
+and its comments are shown only from ``min_responses`` ratings on: with fewer, a class
+manager who knows who has not answered could tell who gave which scores. Comments come in
+an order drawn from an injected random generator (tests pass a seeded one), so the order
+of the comments never reveals the order of the answers.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ DEFAULT_DIMENSIONS: Final = ("content", "teaching", "relevance", "overall")
 
 @dataclass(frozen=True)
 class Rating:
-    """One trainee's answers, without the trainee."""
+    """One trainee's answers, without the trainee.
+
+    ``overall`` names the answer that counts toward satisfaction, that of the rating's own
+    form (see ``overall_of``); None: the one of the dimensions being aggregated. It matters
+    when lectures of classes with different forms are pooled.
+    """
 
     scores: Mapping[str, int]
     comment: str | None = None
+    overall: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class Summary:
     distribution: dict[int, int]  # count of each "overall" score 1..5
     comments: tuple[str, ...]  # shuffled; empty below the threshold
     comments_withheld: int  # comments not shown because too few rated
+    # Some rated, but fewer than the threshold: every figure above is blank (None, 0).
+    figures_withheld: bool = False
 
 
 def overall_of(dimensions: Sequence[str]) -> str:
@@ -51,32 +61,50 @@ def summarize(
     min_responses: int,
     rng: random.Random,
 ) -> Summary:
-    """Aggregate ratings: averages, satisfaction, distribution and comments (shuffled)."""
-    overall = overall_of(dimensions)
+    """Aggregate ratings: averages, satisfaction, distribution and comments (shuffled).
+
+    From fewer than ``min_responses`` ratings (but some) nothing but the counts comes out.
+    """
+    overall = overall_of(dimensions) if dimensions else OVERALL
+    comments = [r.comment.strip() for r in ratings if r.comment and r.comment.strip()]
+    if 0 < len(ratings) < min_responses:
+        return Summary(
+            responses=len(ratings),
+            averages=dict.fromkeys(dimensions),
+            satisfaction=None,
+            distribution=dict.fromkeys(SCORES, 0),
+            comments=(),
+            comments_withheld=len(comments),
+            figures_withheld=True,
+        )
     averages: dict[str, float | None] = {}
     for dimension in dimensions:
         values = [r.scores[dimension] for r in ratings if _valid(r.scores.get(dimension))]
         averages[dimension] = sum(values) / len(values) if values else None
-    overall_values = [r.scores[overall] for r in ratings if _valid(r.scores.get(overall))]
+    overall_values = [
+        r.scores[key] for r in ratings if _valid(r.scores.get(key := r.overall or overall))
+    ]
     distribution = {score: overall_values.count(score) for score in SCORES}
     satisfaction = (
         sum(1 for v in overall_values if v in SATISFIED) / len(overall_values)
         if overall_values
         else None
     )
-    comments = [r.comment.strip() for r in ratings if r.comment and r.comment.strip()]
-    shown: list[str] = []
-    if len(ratings) >= min_responses:
-        shown = sorted(comments)  # a canonical order first, so only rng decides the result
-        rng.shuffle(shown)
+    shown = sorted(comments)  # a canonical order first, so only rng decides the result
+    rng.shuffle(shown)
     return Summary(
         responses=len(ratings),
         averages=averages,
         satisfaction=satisfaction,
         distribution=distribution,
         comments=tuple(shown),
-        comments_withheld=len(comments) - len(shown),
+        comments_withheld=0,
     )
+
+
+def shown_alone(ratings: Sequence[Rating], min_responses: int) -> bool:
+    """Whether one lecture's ratings are enough for its own figures to be shown."""
+    return len(ratings) >= min_responses
 
 
 @dataclass(frozen=True)
@@ -90,13 +118,21 @@ class Change:
 
 def change(
     current: Summary,
-    previous: Sequence[Sequence[Rating]],
+    previous: Sequence[Lecture],
     dimensions: Sequence[str],
 ) -> Change:
-    """Differences between a lecture and the pooled ratings of earlier lectures."""
-    earlier = [lecture for lecture in previous if lecture]
+    """Differences between a lecture and the pooled ratings of earlier lectures.
+
+    An earlier lecture rated by fewer than its threshold is no comparison: against it
+    alone, the difference would give its figures away.
+    """
+    earlier = [
+        lecture.ratings
+        for lecture in previous
+        if lecture.ratings and shown_alone(lecture.ratings, lecture.min_responses)
+    ]
     pooled = summarize(
-        [r for lecture in earlier for r in lecture],
+        [r for ratings in earlier for r in ratings],
         dimensions,
         min_responses=1,
         rng=random.Random(0),
@@ -115,6 +151,22 @@ class Lecture:
     session_id: int
     title: str
     ratings: Sequence[Rating]
+    min_responses: int = 1  # its class's threshold for figures of this lecture alone
+
+
+def pool(lectures: Sequence[Lecture], dimensions: Sequence[str]) -> Summary:
+    """Several lectures' ratings together (an instructor's row, a history).
+
+    Pooled figures may include lectures too little rated to show alone; but a pool of
+    fewer ratings than its lectures' highest threshold shows counts only, since it is in
+    effect one such lecture.
+    """
+    return summarize(
+        [r for lecture in lectures for r in lecture.ratings],
+        dimensions,
+        min_responses=max((lecture.min_responses for lecture in lectures), default=1),
+        rng=random.Random(0),
+    )
 
 
 @dataclass(frozen=True)
@@ -132,27 +184,30 @@ def instructor_rows(
     instructors: Iterable[tuple[str, Sequence[Lecture]]],
     dimensions: Sequence[str],
     *,
-    threshold: float = 0.80,
-    excellent_rate: float = 0.95,
-    excellent_min: int = 10,
+    threshold: float,
+    excellent_rate: float,
+    excellent_min: int,
 ) -> list[InstructorRow]:
     """The school's table: per instructor, pooled figures, low marks and excellent lectures.
 
     An instructor is below the threshold when their pooled satisfaction is under it; a
     lecture is an excellent-lecture candidate at ``excellent_rate`` or more with at least
-    ``excellent_min`` responses. Rows come sorted by satisfaction, best first.
+    ``excellent_min`` responses (and at least its class's threshold: the mark is a figure
+    of that lecture alone). A row pooling fewer ratings than its lectures' highest threshold
+    would show one lecture's figures in all but name, so it shows none, and no mark. Rows
+    come sorted by satisfaction, best first; rows without figures last.
     """
     rows = []
     for name, lectures in instructors:
-        pooled = summarize(
-            [r for lecture in lectures for r in lecture.ratings],
-            dimensions,
-            min_responses=1,
-            rng=random.Random(0),
-        )
+        pooled = pool(lectures, dimensions)
         excellent = []
         for lecture in lectures:
-            one = summarize(lecture.ratings, dimensions, min_responses=1, rng=random.Random(0))
+            one = summarize(
+                lecture.ratings,
+                dimensions,
+                min_responses=lecture.min_responses,
+                rng=random.Random(0),
+            )
             if (
                 one.responses >= excellent_min
                 and one.satisfaction is not None
@@ -168,8 +223,12 @@ def instructor_rows(
                 excellent=tuple(excellent),
             )
         )
-    rows.sort(key=lambda r: (-(r.summary.satisfaction or -1.0), r.name))
+    rows.sort(key=lambda r: (-_or(r.summary.satisfaction, -1.0), r.name))
     return rows
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def _valid(score: object) -> bool:

@@ -25,6 +25,16 @@ def dimensions_of(lecture: Lecture) -> tuple[str, ...]:
     return settings_of(lecture).rating_dimensions
 
 
+def window_of(lecture: Lecture) -> rating_rules.Window:
+    """The rating window of a lecture, by its class's settings."""
+    return rating_rules.window(lecture.ends_at, settings_of(lecture))
+
+
+def is_closed(lecture: Lecture, now: datetime) -> bool:
+    """Whether a lecture's rating window has closed (only then are its figures shown)."""
+    return rating_rules.closed(window_of(lecture), now)
+
+
 def locale_for(person_locale: str | None, lecture: Lecture) -> Locale:
     """The recipient's language: their own, else their class's."""
     return parse_locale(person_locale) or settings_of(lecture).locale
@@ -160,7 +170,10 @@ def summary_text(
     delta: rating_stats.Change,
     attendees: int,
 ) -> str:
-    """The instructor's summary of one lecture: figures only, never a name."""
+    """The instructor's summary of one lecture: figures only, never a name.
+
+    Below the class's threshold only the counts, and that the figures are withheld.
+    """
     settings = settings_of(lecture)
     return texts.render(
         locale,
@@ -181,7 +194,7 @@ def summary_text(
         sat_delta=signed(delta.satisfaction, 100, 1),
         distribution=sorted(summary.distribution.items()),
         comments=list(summary.comments),
-        withheld=summary.comments_withheld,
+        figures_withheld=summary.figures_withheld,
         min=settings.rating_min_responses,
         previous=delta.previous_lectures,
     )
@@ -198,13 +211,33 @@ def chart_caption(texts: Texts, locale: Locale, lecture: Lecture) -> str:
     )
 
 
+def ratings_of(
+    lecture: Lecture, rows: list[tuple[dict[str, int], str | None]]
+) -> list[rating_stats.Rating]:
+    """A lecture's stored ratings, each knowing its own form's satisfaction question."""
+    overall = rating_stats.overall_of(dimensions_of(lecture))
+    return [rating_stats.Rating(scores, comment, overall) for scores, comment in rows]
+
+
+def stats_lecture(
+    lecture: Lecture, rows: list[tuple[dict[str, int], str | None]]
+) -> rating_stats.Lecture:
+    """A lecture for the aggregates: its ratings and its class's threshold."""
+    return rating_stats.Lecture(
+        lecture.id,
+        lecture.title,
+        ratings_of(lecture, rows),
+        settings_of(lecture).rating_min_responses,
+    )
+
+
 def summarize(
     lecture: Lecture, rows: list[tuple[dict[str, int], str | None]], rng: random.Random
 ) -> rating_stats.Summary:
     """Aggregate a lecture's stored ratings with its class's threshold."""
     settings = settings_of(lecture)
     return rating_stats.summarize(
-        [rating_stats.Rating(scores, comment) for scores, comment in rows],
+        ratings_of(lecture, rows),
         settings.rating_dimensions,
         min_responses=settings.rating_min_responses,
         rng=rng,

@@ -1,35 +1,33 @@
-"""/myratings for instructors and /instructors for the school: figures, never names."""
+"""/myratings for instructors and /instructors for the school: figures, never names.
+
+Both show only lectures whose rating window has closed: while it is open, a class manager
+sees who has not answered yet, and live figures next to that list would tell who gave
+which scores. A lecture too little rated shows its counts only (bot/rating_stats.py).
+"""
 
 from __future__ import annotations
 
-import io
 import random
 import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import rating_rules, rating_stats, rating_views
-from bot.context import Context
-from bot.rating_stats import InstructorRow
+from bot import rating_stats, rating_views, rating_workbook
+from bot.context import Context, Viewer
 from bot.roles import Role
 from handlers.common import PRIVATE, viewer_of
 from storage import ratings
 
-# The school's thresholds (issue 7): under 80% is marked; 95% from 10 answers is excellent.
-THRESHOLD = 0.80
-EXCELLENT_RATE = 0.95
-EXCELLENT_MIN = 10
 DEFAULT_PERIOD = timedelta(days=90)
 MAX_ROWS = 30  # lectures listed by /myratings
 
 
 async def show_my_ratings(update: Update, context: Context) -> None:
-    """/myratings: an instructor's lectures, latest first, with their figures."""
+    """/myratings: an instructor's lectures whose rating closed, latest first, with figures."""
     viewer = viewer_of(context)
     message = update.effective_message
     if viewer.person is None or Role.INSTRUCTOR not in viewer.roles:
@@ -40,15 +38,14 @@ async def show_my_ratings(update: Update, context: Context) -> None:
     if not lectures:
         await message.reply_text(context.t("ratings.myratings_none"))
         return
-    rows, pooled = [], []
-    for lecture in reversed(lectures):
-        stored = [
-            rating_stats.Rating(s, c) for s, c in await ratings.scores_of(context.db, lecture.id)
-        ]
-        pooled.extend(stored)
-        dims = rating_views.dimensions_of(lecture)
-        one = rating_stats.summarize(stored, dims, min_responses=1, rng=random.Random(0))
-        closes = rating_rules.window(lecture.ends_at, rating_views.settings_of(lecture)).closes
+    closed = [lecture for lecture in lectures if rating_views.is_closed(lecture, now)]
+    rows, pooled, dims = [], [], []
+    for lecture in reversed(closed):
+        stored = await ratings.scores_of(context.db, lecture.id)
+        pooled.append(rating_views.stats_lecture(lecture, stored))
+        own = rating_views.dimensions_of(lecture)
+        dims.extend(d for d in own if d not in dims)
+        one = rating_views.summarize(lecture, stored, random.Random(0))
         rows.append(
             {
                 "title": lecture.title,
@@ -56,19 +53,20 @@ async def show_my_ratings(update: Update, context: Context) -> None:
                 "responses": one.responses,
                 "attendees": len(await ratings.attendees(context.db, lecture.id)),
                 "satisfaction": rating_views.percent(one.satisfaction),
-                "overall": rating_views.number(one.averages[rating_stats.overall_of(dims)]),
-                "open": now < closes,
+                "overall": rating_views.number(one.averages[rating_stats.overall_of(own)]),
+                "withheld": one.figures_withheld,
+                "min": rating_views.settings_of(lecture).rating_min_responses,
             }
         )
-    everything = rating_stats.summarize(
-        pooled, rating_stats.DEFAULT_DIMENSIONS, min_responses=1, rng=random.Random(0)
-    )
+    # Each rating counts toward satisfaction by its own form's question (rating_views).
+    everything = rating_stats.pool(pooled, dims)
     await message.reply_text(
         context.t(
             "ratings.myratings",
             rows=rows[:MAX_ROWS],
             satisfaction=rating_views.percent(everything.satisfaction),
-            lectures=len(lectures),
+            lectures=len(closed),
+            pending=len(lectures) - len(closed),
         )
     )
 
@@ -90,6 +88,18 @@ def _period(args: list[str], now: datetime, zone: ZoneInfo) -> tuple[datetime, d
     return start, min(end, now)
 
 
+def _zone(context: Context, viewer: Viewer, class_ids: list[int] | None) -> ZoneInfo:
+    """The calendar the period's dates are read in."""
+    school = ZoneInfo(context.bot_data.config.timezone)
+    if class_ids is None:
+        # The admin's school-wide view spans classes that may each keep their own zone: the
+        # configured zone (TRAINEE_BOT_TZ) is the one calendar they all share.
+        return school
+    zones = {m.klass.timezone for m in viewer.memberships if m.klass.id in class_ids}
+    # A manager's view reads dates as their class does; classes in several zones: the school's.
+    return ZoneInfo(zones.pop()) if len(zones) == 1 else school
+
+
 async def show_instructors(update: Update, context: Context) -> None:
     """/instructors: the school's table over a period, as a message and an .xlsx document."""
     viewer = viewer_of(context)
@@ -98,44 +108,44 @@ async def show_instructors(update: Update, context: Context) -> None:
     if viewer.person is None or not roles & {Role.ADMIN, Role.MANAGER}:
         await message.reply_text(context.t("ratings.instructors_not_allowed"))
         return
-    zone = ZoneInfo(context.bot_data.config.timezone)
-    now = context.bot_data.clock.now()
-    period = _period(list(context.args or []), now, zone)
-    if period is None:
-        await message.reply_text(context.t("ratings.instructors_bad_period"))
-        return
-    start, end = period
-    label = f"{start.astimezone(zone):%Y-%m-%d} – {end.astimezone(zone):%Y-%m-%d}"
     # Admins see every class; a class manager only the classes they manage.
     class_ids = (
         None
         if Role.ADMIN in roles
         else [m.klass.id for m in viewer.memberships if Role.MANAGER.value in m.roles]
     )
+    zone = _zone(context, viewer, class_ids)
+    now = context.bot_data.clock.now()
+    period = _period(list(context.args or []), now, zone)
+    if period is None:
+        await message.reply_text(context.t("ratings.instructors_bad_period"))
+        return
+    start, end = period
+    first, last = start.astimezone(zone), (end - timedelta(microseconds=1)).astimezone(zone)
+    label = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
     taught = await ratings.taught_between(context.db, start, end, class_ids)
-    if not taught:
-        await message.reply_text(context.t("ratings.instructors_none", period=label))
+    done = [t for t in taught if rating_views.is_closed(t.lecture, now)]
+    pending = len({t.lecture.id for t in taught} - {t.lecture.id for t in done})
+    if not done:
+        await message.reply_text(
+            context.t("ratings.instructors_none", period=label, pending=pending)
+        )
         return
     by_instructor: dict[tuple[int, str], list[rating_stats.Lecture]] = defaultdict(list)
     dims: list[str] = []
-    for item in taught:
-        for d in rating_views.dimensions_of(item.lecture):
-            if d not in dims:
-                dims.append(d)
+    for item in done:
+        dims.extend(d for d in rating_views.dimensions_of(item.lecture) if d not in dims)
         stored = await ratings.scores_of(context.db, item.lecture.id)
         by_instructor[(item.instructor_id, item.instructor_name)].append(
-            rating_stats.Lecture(
-                item.lecture.id,
-                item.lecture.title,
-                [rating_stats.Rating(s, c) for s, c in stored],
-            )
+            rating_views.stats_lecture(item.lecture, stored)
         )
+    config = context.bot_data.config
     rows = rating_stats.instructor_rows(
         [(name, lectures) for (_, name), lectures in by_instructor.items()],
         dims,
-        threshold=THRESHOLD,
-        excellent_rate=EXCELLENT_RATE,
-        excellent_min=EXCELLENT_MIN,
+        threshold=config.rating_low_pct / 100,
+        excellent_rate=config.excellent_pct / 100,
+        excellent_min=config.excellent_min_responses,
     )
     labels = [context.label("ratings.dimension", name=d) for d in dims]
     await message.reply_text(
@@ -150,64 +160,28 @@ async def show_instructors(update: Update, context: Context) -> None:
                     "responses": r.summary.responses,
                     "avgs": [rating_views.number(r.summary.averages[d]) or "-" for d in dims],
                     "satisfaction": _with_percent(rating_views.percent(r.summary.satisfaction)),
+                    "withheld": r.summary.figures_withheld,
                     "low": r.below_threshold,
                     "excellent": list(r.excellent),
                 }
                 for r in rows
             ],
-            threshold=round(THRESHOLD * 100),
+            threshold=config.rating_low_pct,
+            excellent_pct=config.excellent_pct,
+            excellent_min=config.excellent_min_responses,
+            pending=pending,
         )
     )
     await message.reply_document(
-        document=_workbook(context, rows, dims, labels),
-        filename=f"instructors-{start.astimezone(zone):%Y%m%d}-{end.astimezone(zone):%Y%m%d}.xlsx",
+        document=rating_workbook.workbook(
+            context.texts, context.locale, rows, dims, labels, config.rating_low_pct
+        ),
+        filename=f"instructors-{first:%Y%m%d}-{last:%Y%m%d}.xlsx",
     )
 
 
 def _with_percent(value: str | None) -> str:
     return "-" if value is None else f"{value}%"
-
-
-def _workbook(
-    context: Context, rows: list[InstructorRow], dims: list[str], labels: list[str]
-) -> bytes:
-    """The same table as a spreadsheet: numbers as numbers, satisfaction as a percentage."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = context.label("ratings.sheet_title")
-    sheet.append(
-        [
-            context.label("ratings.col_instructor"),
-            context.label("ratings.col_lectures"),
-            context.label("ratings.col_responses"),
-            *labels,
-            context.label("ratings.col_satisfaction"),
-            context.label("ratings.col_flag"),
-        ]
-    )
-    for r in rows:
-        marks = []
-        if r.below_threshold:
-            marks.append(context.label("ratings.flag_low", pct=round(THRESHOLD * 100)))
-        if r.excellent:
-            marks.append(context.label("ratings.flag_excellent", titles=list(r.excellent)))
-        sheet.append(
-            [
-                r.name,
-                r.lectures,
-                r.summary.responses,
-                *[
-                    None if r.summary.averages[d] is None else round(r.summary.averages[d], 2)
-                    for d in dims
-                ],
-                r.summary.satisfaction,
-                "; ".join(marks),
-            ]
-        )
-        sheet.cell(sheet.max_row, 4 + len(dims)).number_format = "0.0%"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def register(app: Application) -> None:

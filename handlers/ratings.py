@@ -3,7 +3,9 @@
 The form lives in one message (queued by bot/rating_jobs.py when the session ends, or opened
 from /rate) and is edited as the trainee answers; its state is a row of the forms table.
 Every press is checked again here, against the database: who presses, whether they attended,
-whether the window is open. Nothing here shows anyone's rating to anyone but its author.
+whether the window is open. The button's data names the session, not the person: a press
+counts only on a form in the presser's own private chat, so nobody rates through another's
+prompt. Nothing here shows anyone's rating to anyone but its author.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ async def _refusal(context: Context, lecture: Lecture, person_id: int) -> str | 
     reason = rating_rules.refusal(
         attended=attended,
         cancelled=lecture.cancelled,
-        window=rating_rules.window(lecture.ends_at, rating_views.settings_of(lecture)),
+        window=rating_views.window_of(lecture),
         now=context.bot_data.clock.now(),
+        anonymised=await ratings.anonymised(context.db, lecture.id),
     )
     return None if reason is None else context.label(f"ratings.{reason.value}")
 
@@ -65,6 +68,11 @@ async def pressed(update: Update, context: Context) -> None:
     """Every button of the form: check, change the stored form, edit the one message."""
     query = update.callback_query
     viewer = viewer_of(context)
+    if query.message is None or query.message.chat.id != query.from_user.id:
+        # Someone else's form (a message in another chat, or an inline one): the data would
+        # rate as the presser, on a message that is not theirs. Refused, nothing stored.
+        await _answer(query, context.label("ratings.not_yours"), show_alert=True)
+        return
     decoded = unpack(query.data)
     lecture = await ratings.lecture(context.db, int(decoded.args[0])) if decoded else None
     if viewer.person is None or decoded is None or lecture is None:

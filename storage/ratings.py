@@ -3,7 +3,9 @@
 Anonymity starts here: every query that feeds a view returns scores and comments without the
 person. Only ``rating_of`` (a person's own rating, for their own form) and ``responders`` (who
 answered, for reminders and for the class manager's list of who has not) know who answered,
-and neither says what anyone answered to anyone else.
+and neither says what anyone answered to anyone else. When a session's window closes,
+``anonymise`` drops the person from its ratings for good (migration 0002): from then on not
+even the database knows who gave which rating.
 """
 
 from __future__ import annotations
@@ -92,11 +94,12 @@ async def lectures_ending_since(db: Queryable, since: datetime) -> list[Lecture]
 
 
 async def attended(db: Queryable, session_id: int, person_id: int) -> bool:
-    """Whether a trainee attended a session (may rate it)."""
+    """Whether a trainee still in the class attended a session (may rate it)."""
     row = await db.fetchone(
         "SELECT 1 FROM attendance a JOIN sessions s ON s.id = a.session_id"
         " JOIN memberships m ON m.class_id = s.class_id AND m.person_id = a.person_id"
-        f" WHERE a.session_id = ? AND a.person_id = ? AND m.role = 'trainee' AND {_ATTENDED}",
+        " WHERE a.session_id = ? AND a.person_id = ? AND m.role = 'trainee' AND m.active = 1"
+        f" AND {_ATTENDED}",
         (session_id, person_id),
     )
     return row is not None
@@ -128,12 +131,13 @@ async def instructors(db: Queryable, session_id: int) -> list[Recipient]:
 
 
 async def attended_lectures(db: Queryable, person_id: int, since: datetime) -> list[Lecture]:
-    """Sessions a trainee attended that end at or after ``since``, latest first."""
+    """Sessions of a class the trainee is still in that they attended, ending at or after
+    ``since``, latest first."""
     rows = await db.fetchall(
         f"SELECT {_LECTURE} FROM attendance a JOIN sessions s ON s.id = a.session_id"
         " JOIN classes c ON c.id = s.class_id"
         " JOIN memberships m ON m.class_id = s.class_id AND m.person_id = a.person_id"
-        f" WHERE a.person_id = ? AND m.role = 'trainee' AND {_ATTENDED}"
+        f" WHERE a.person_id = ? AND m.role = 'trainee' AND m.active = 1 AND {_ATTENDED}"
         " AND s.cancelled_at IS NULL AND s.ends_at >= ? ORDER BY s.ends_at DESC, s.id",
         (person_id, to_db(since)),
     )
@@ -191,9 +195,31 @@ async def scores_of(db: Queryable, session_id: int) -> list[tuple[dict[str, int]
 
 
 async def responders(db: Queryable, session_id: int) -> set[int]:
-    """Who rated a session (for reminders and the not-yet-answered list; never with scores)."""
-    rows = await db.fetchall("SELECT person_id FROM ratings WHERE session_id = ?", (session_id,))
+    """Who rated a session (for reminders and the not-yet-answered list; never with scores).
+
+    Empty once the session's ratings are anonymised: its window has closed by then.
+    """
+    rows = await db.fetchall(
+        "SELECT person_id FROM ratings WHERE session_id = ? AND person_id IS NOT NULL",
+        (session_id,),
+    )
     return {r[0] for r in rows}
+
+
+async def anonymise(tx: Tx, session_id: int) -> None:
+    """Forget who gave each rating of a session whose window closed (the rule needs it no more)."""
+    await tx.execute(
+        "UPDATE ratings SET person_id = NULL WHERE session_id = ? AND person_id IS NOT NULL",
+        (session_id,),
+    )
+
+
+async def anonymised(db: Queryable, session_id: int) -> bool:
+    """Whether a session's ratings were anonymised (its window closed and its summary went)."""
+    row = await db.fetchone(
+        "SELECT 1 FROM ratings WHERE session_id = ? AND person_id IS NULL LIMIT 1", (session_id,)
+    )
+    return row is not None
 
 
 async def rating_of(

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from openpyxl import load_workbook
 
+from bot.app import build_application
+from bot.config import Config
+from bot.testing import FakeRequest
 from storage.db import Tx
+from tests.harness import BotHarness, Person
 from tests.ratings.conftest import S01_END, Scene, bind, person_id, session_id
 from tests.ratings.test_rating_summary import assert_no_trainee_names
 
@@ -98,7 +103,7 @@ async def test_period_arguments(scene: Scene) -> None:
     await seed_ratings(scene, "S01", [4, 4, 4])
     scene.clock.set(S01_END + timedelta(days=30))
     table, _ = await scene.admin.says("/instructors 2026-12-07 2026-12-07")
-    assert "2026-12-07 – 2026-12-08" in table.text and "陈志远" in table.text
+    assert "2026-12-07 – 2026-12-07" in table.text and "陈志远" in table.text
     [none] = await scene.admin.says("/instructors 2026-11-01 2026-11-30")
     assert "没有授课记录" in none.text
     for bad in (
@@ -108,3 +113,46 @@ async def test_period_arguments(scene: Scene) -> None:
     ):
         [reply] = await scene.admin.says(bad)
         assert reply.text.startswith("日期格式不对"), bad
+
+
+async def test_the_thresholds_are_the_schools_configuration(scene: Scene, config: Config) -> None:
+    await seed_ratings(scene, "S01", [5, 5, 4, 1])  # 75% of 4
+    await seed_ratings(scene, "S02", [5, 4, 3, 2, 1])  # 40% of 5
+    scene.clock.set(S01_END + timedelta(days=3))
+    table, _ = await scene.admin.says("/instructors")  # the defaults: 80%, 95% of 10
+    assert "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ⚠" in table.text
+    assert "满意率低于 80%" in table.text and "不低于 95% 且至少 10 人参评" in table.text
+    school = replace(config, rating_low_pct=50, excellent_pct=75, excellent_min_responses=4)
+    app = build_application(
+        school, scene.db, scene.clock, request=FakeRequest(scene.bot.telegram), rate_limiter=False
+    )
+    await app.initialize()
+    try:
+        admin = Person(BotHarness(app, scene.bot.telegram, scene.db), scene.admin.id, "A", "zh")
+        table, _ = await admin.says("/instructors")
+    finally:
+        await app.shutdown()
+    assert "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ★" in table.text
+    assert "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠" in table.text
+    assert "满意率低于 50%" in table.text and "不低于 75% 且至少 4 人参评" in table.text
+    upload = scene.bot.telegram.calls_of("sendDocument")[-1].files
+    sheet = load_workbook(io.BytesIO(next(iter(upload.values()))[1])).active
+    marks = {r[0]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert marks["王建国"] == "低于50%" and marks["陈志远"].startswith("精品课候选")
+
+
+async def test_a_managers_period_is_read_in_the_classs_time_zone(scene: Scene) -> None:
+    await seed_ratings(scene, "S01", [4, 4, 4])
+    # S01 ends at 03:30 UTC on 12-07: 11:30 that day in Shanghai, 22:30 the day before in
+    # New York, where this class now keeps its calendar.
+    await scene.db.write(lambda tx: tx.execute("UPDATE classes SET timezone = 'America/New_York'"))
+    scene.clock.set(S01_END + timedelta(days=30))
+    table, _ = await scene.manager.says("/instructors 2026-12-06 2026-12-06")
+    assert "2026-12-06 – 2026-12-06" in table.text and "陈志远 | 1 | 3" in table.text
+    table, _ = await scene.manager.says("/instructors 2026-12-07 2026-12-07")
+    assert "陈志远" not in table.text and "王建国 | 1 | 0" in table.text  # S02 only
+    # The admin's school-wide view keeps the configured zone (Asia/Shanghai).
+    [none] = await scene.admin.says("/instructors 2026-12-06 2026-12-06")
+    assert "没有授课记录" in none.text
+    table, _ = await scene.admin.says("/instructors 2026-12-07 2026-12-07")
+    assert "陈志远 | 1 | 3" in table.text

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.app import build_application
 from bot.callbacks import Action, pack
 from bot.config import Config
+from bot.importer.model import ClassPlan
 from bot.testing import FakeRequest, ShownMessage
+from storage.imports import apply_plan
 from tests.harness import BotHarness, Person
 from tests.ratings.conftest import S01_END, Scene
 
@@ -201,17 +204,76 @@ async def test_refusals_change_nothing(scene: Scene) -> None:
     assert await snapshot(scene) == before
 
 
+def pressed_by(scene: Scene, presser: Person, owner: Person, label: str) -> dict[str, object]:
+    """An update: ``presser`` presses a button on the form in ``owner``'s chat.
+
+    Telegram delivers a press with the message it is on; a form seen outside its owner's
+    chat (a group it got into, a forged client) carries the owner's chat, not the presser's.
+    """
+    form = form_of(owner)
+    [data] = [
+        b["callback_data"]
+        for row in form.reply_markup["inline_keyboard"]
+        for b in row
+        if b["text"] == label
+    ]
+    update = scene.bot.telegram.press(owner.id, form.message_id, data)
+    update["callback_query"]["from"] = scene.bot.telegram.add_user(
+        presser.id, presser.first_name, language_code=presser.language_code
+    )
+    return update
+
+
 async def test_someone_elses_prompt_rates_for_the_presser_only(scene: Scene) -> None:
     await ended(scene)
     owner, other = scene.trainees[0], scene.trainees[1]
-    # The same callback data from another attendee's chat: it is their own form, not owner's.
-    await other.presses(form_of(other).message_id, pack(Action.RATE_SCORE, scene.session_id, 0, 1))
-    rows = await scene.db.fetchall("SELECT person_id FROM forms")
-    owner_id = (
-        await scene.db.fetchone("SELECT id FROM people WHERE telegram_user_id = ?", (owner.id,))
-    )[0]
-    assert owner_id not in {r[0] for r in rows}
-    assert "★☆☆☆☆" not in form_of(owner).text
+    await rate(other, (3, 3, 3, 3))  # other's own rating, which the press must not touch
+    before = await snapshot(scene)
+    owner_form = form_of(owner).text
+    for label in ("1★", "5★"):
+        await scene.bot.feed(other, pressed_by(scene, other, owner, label))
+        answer = scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params
+        assert answer["show_alert"]
+        assert answer["text"] == (
+            "这不是您的测评表，不能替别人评分。请在您与本机器人的私聊中发送 /rate 评分。"
+        )
+        assert await snapshot(scene) == before  # neither owner's nor other's form or rating
+        assert form_of(owner).text == owner_form and not form_of(owner).edited
+
+
+async def test_the_refusal_of_someone_elses_prompt_is_in_the_pressers_language(
+    scene: Scene,
+) -> None:
+    await ended(scene)
+    owner, other = scene.trainees[0], scene.trainees[1]
+    await other.says("/lang en")
+    before = await snapshot(scene)
+    await scene.bot.feed(other, pressed_by(scene, other, owner, "4★"))
+    answer = scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params
+    assert answer["text"].startswith("This rating form is not yours")
+    assert await snapshot(scene) == before
+
+
+async def test_a_trainee_removed_from_the_class_can_no_longer_rate(
+    scene: Scene, example_class: ClassPlan
+) -> None:
+    await ended(scene)
+    user, removed = scene.trainees[0], scene.trainee_names[0]
+    await user.presses_button(form_of(user), "5★")
+    # A re-import without them: their membership becomes inactive, their records stay.
+    smaller = replace(
+        example_class, people=tuple(p for p in example_class.people if p.name != removed)
+    )
+    await apply_plan(scene.db, smaller, scene.clock.now())
+    before = await snapshot(scene)
+    await user.presses_button(form_of(user), "4★")
+    answer = scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params
+    assert answer["text"] == "您没有出勤这次课程，不能评分。" and answer["show_alert"]
+    await user.presses(form_of(user).message_id, pack(Action.RATE_SUBMIT, scene.session_id))
+    assert await snapshot(scene) == before
+    assert await scene.count("SELECT count(*) FROM ratings") == 0
+    [listed] = await user.says("/rate")
+    assert "开班式暨入学教育" not in (listed.text or "")
 
 
 async def test_an_over_long_or_empty_comment_is_refused(scene: Scene) -> None:

@@ -17,6 +17,7 @@ from bot.rating_stats import (
 )
 
 DIMS = DEFAULT_DIMENSIONS
+SCHOOL = {"threshold": 0.80, "excellent_rate": 0.95, "excellent_min": 10}  # issue 7's defaults
 
 
 def r(content: int, teaching: int, relevance: int, overall: int, comment: str | None = None):
@@ -82,14 +83,46 @@ def test_overall_is_the_last_dimension_when_not_named() -> None:
     assert overall_of(("overall", "b")) == "overall"
 
 
+def _previous(*lectures: list[Rating], min_responses: int = 1) -> list[Lecture]:
+    return [Lecture(n, f"L{n}", ratings, min_responses) for n, ratings in enumerate(lectures)]
+
+
 def test_change_against_pooled_previous_lectures() -> None:
     current = summarize([r(5, 5, 5, 5), r(5, 5, 5, 3)], DIMS, min_responses=1, rng=random.Random())
-    previous = [[r(4, 4, 4, 4)], [r(2, 2, 2, 2), r(3, 3, 3, 3)], []]
+    previous = _previous([r(4, 4, 4, 4)], [r(2, 2, 2, 2), r(3, 3, 3, 3)], [])
     c = change(current, previous, DIMS)
     assert c.previous_lectures == 2  # a lecture nobody rated is no comparison
     assert c.averages["content"] == pytest.approx(5 - 3)
     assert c.averages["overall"] == pytest.approx(4 - 3)
     assert c.satisfaction == pytest.approx(0.5 - 1 / 3)
+
+
+def test_an_earlier_lecture_below_its_threshold_is_no_comparison() -> None:
+    # Against one lecture of two answers alone, the difference would give its figures away.
+    current = summarize([r(5, 5, 5, 5)] * 3, DIMS, min_responses=3, rng=random.Random())
+    few = _previous([r(1, 1, 1, 1), r(2, 2, 2, 2)], min_responses=3)
+    c = change(current, few, DIMS)
+    assert c.previous_lectures == 0 and c.satisfaction is None
+    enough = _previous([r(1, 1, 1, 1), r(2, 2, 2, 2), r(4, 4, 4, 4)], min_responses=3)
+    assert change(current, enough, DIMS).averages["overall"] == pytest.approx(5 - 7 / 3)
+
+
+def test_below_the_threshold_only_counts_come_out() -> None:
+    ratings = [r(1, 2, 3, 1, "only two"), r(2, 2, 2, 2)]
+    s = summarize(ratings, DIMS, min_responses=3, rng=random.Random(0))
+    assert s.figures_withheld and s.responses == 2
+    assert all(v is None for v in s.averages.values()) and s.satisfaction is None
+    assert set(s.distribution.values()) == {0} and s.comments == ()
+    at = summarize([*ratings, r(5, 5, 5, 5)], DIMS, min_responses=3, rng=random.Random(0))
+    assert not at.figures_withheld and at.averages["content"] == pytest.approx(8 / 3)
+    assert not summarize([], DIMS, min_responses=3, rng=random.Random(0)).figures_withheld
+
+
+def test_satisfaction_follows_each_ratings_own_form() -> None:
+    # Pooling a class with the default form and one whose last question is "pace".
+    mixed = [r(5, 5, 5, 2), Rating({"clarity": 1, "pace": 5}, None, "pace")]
+    s = summarize(mixed, [*DIMS, "clarity", "pace"], min_responses=1, rng=random.Random(0))
+    assert s.satisfaction == 0.5 and s.distribution == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
 
 
 def test_change_without_previous_lectures_is_none() -> None:
@@ -114,6 +147,7 @@ def test_instructor_table_marks_low_and_excellent_at_the_boundaries() -> None:
             ("F", [_lecture(6, 10, 0), _lecture(7, 0, 10)]),  # pooled 50%, one excellent
         ],
         DIMS,
+        **SCHOOL,
     )
     by_name = {row.name: row for row in rows}
     assert by_name["A"].excellent == ("L1",)
@@ -132,3 +166,29 @@ def test_instructor_table_thresholds_are_parameters() -> None:
         [("A", [_lecture(1, 3, 1)])], DIMS, threshold=0.9, excellent_rate=0.7, excellent_min=4
     )
     assert row.below_threshold and row.excellent == ("L1",)
+
+
+def test_instructor_rows_too_little_rated_show_no_figures_and_no_mark() -> None:
+    def lecture(sid: int, good: int, bad: int, need: int) -> Lecture:
+        return Lecture(sid, f"L{sid}", [r(5, 5, 5, 5)] * good + [r(1, 1, 1, 1)] * bad, need)
+
+    rows = instructor_rows(
+        [
+            ("alone", [lecture(1, 0, 2, 3)]),  # one lecture of 2 < 3: its figures in all but name
+            ("pooled", [lecture(2, 0, 2, 3), lecture(3, 4, 0, 3)]),  # 6 pooled: shown
+            ("strict", [lecture(4, 12, 0, 15)]),  # 100% of 12, but its class needs 15
+            ("top", [lecture(5, 10, 0, 3)]),
+        ],
+        DIMS,
+        **SCHOOL,
+    )
+    by_name = {row.name: row for row in rows}
+    alone = by_name["alone"]
+    assert alone.summary.figures_withheld and alone.summary.responses == 2
+    assert alone.summary.satisfaction is None and not alone.below_threshold
+    pooled = by_name["pooled"].summary
+    assert not pooled.figures_withheld and pooled.satisfaction == pytest.approx(4 / 6)
+    assert by_name["strict"].excellent == () and by_name["strict"].summary.figures_withheld
+    assert by_name["top"].excellent == ("L5",)
+    # Without figures, a row's place must not hint at them: last, with the unrated.
+    assert [row.name for row in rows] == ["top", "pooled", "alone", "strict"]

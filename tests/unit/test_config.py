@@ -21,6 +21,11 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.db_path == Path("trainee-bot.sqlite3")
     assert config.timezone == "Asia/Shanghai"
     assert config.locale == "zh"
+    assert (config.rating_low_pct, config.excellent_pct, config.excellent_min_responses) == (
+        80,
+        95,
+        10,
+    )
 
 
 def test_flags_override_environment(tmp_path: Path) -> None:
@@ -64,3 +69,47 @@ def test_token_hides_in_repr() -> None:
     config = load_config({"TRAINEE_BOT_TOKEN": TOKEN})
     assert TOKEN not in repr(config)
     assert TOKEN not in str(config.token)
+
+
+def test_rating_thresholds_come_from_the_environment() -> None:
+    config = load_config(
+        {
+            "TRAINEE_BOT_RATING_LOW_PCT": "70",
+            "TRAINEE_BOT_EXCELLENT_PCT": " 90 ",
+            "TRAINEE_BOT_EXCELLENT_MIN_RESPONSES": "25",
+        }
+    )
+    assert (config.rating_low_pct, config.excellent_pct, config.excellent_min_responses) == (
+        70,
+        90,
+        25,
+    )
+    edges = load_config(
+        {"TRAINEE_BOT_RATING_LOW_PCT": "0", "TRAINEE_BOT_EXCELLENT_PCT": "100"}
+        | {"TRAINEE_BOT_EXCELLENT_MIN_RESPONSES": "1"}
+    )
+    assert (edges.rating_low_pct, edges.excellent_pct, edges.excellent_min_responses) == (
+        0,
+        100,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TRAINEE_BOT_RATING_LOW_PCT", "eighty"),
+        ("TRAINEE_BOT_RATING_LOW_PCT", "101"),
+        ("TRAINEE_BOT_RATING_LOW_PCT", "-5"),
+        ("TRAINEE_BOT_EXCELLENT_PCT", "95%"),
+        ("TRAINEE_BOT_EXCELLENT_PCT", "92.5"),
+        ("TRAINEE_BOT_EXCELLENT_MIN_RESPONSES", "0"),
+        ("TRAINEE_BOT_EXCELLENT_MIN_RESPONSES", "ten"),
+    ],
+)
+def test_a_bad_rating_threshold_is_one_clear_problem(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({name: value})
+    [problem] = caught.value.problems
+    assert problem.startswith(f"{name}: {value!r} is not ")
+    assert "whole number" in problem and "default" in problem
