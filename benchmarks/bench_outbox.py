@@ -20,13 +20,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from benchmarks.support import TOKEN, make_class, serve_fake
+from bot.clock import SystemClock
 from bot.testing import FakeTelegram
 from storage.db import Database
-from tests.conftest import TOKEN
-from tests.reminders.support import make_class, serve_fake
 
 ROOT = Path(__file__).resolve().parents[1]
 TELEGRAM_LIMIT = 30.0
@@ -36,7 +36,7 @@ async def _bot_process(db: Path, url: str, *flags: str) -> dict[str, float]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.reminders.outbox_process",
+        "benchmarks.outbox_process",
         str(db),
         url,
         *flags,
@@ -53,7 +53,7 @@ async def reminder_run(trainees: int, *, flood: bool, folder: Path) -> dict[str,
     """One reminder to ``trainees`` people through a bot process; the figures."""
     telegram = FakeTelegram(token=TOKEN, flood_limits=flood)
     db_path = folder / f"reminder-{'flood' if flood else 'raw'}.sqlite3"
-    now = datetime.now(UTC)  # the bot process runs on the real clock
+    now = SystemClock().now()  # the bot process runs on the real clock
     start = now + timedelta(minutes=10)  # its 15-minute reminder is due at once
     db = await Database.open(db_path)
     _, _, people = await make_class(
@@ -107,7 +107,7 @@ async def startup_run(folder: Path) -> dict[str, float]:
     """Start-up time and memory with 10,000 future sessions and 5,000 people."""
     telegram = FakeTelegram(token=TOKEN)
     db_path = folder / "school.sqlite3"
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     db = await Database.open(db_path)
     first = now + timedelta(hours=1)
     for n in range(100):  # 100 classes of 100 sessions and 50 trainees

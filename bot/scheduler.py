@@ -13,9 +13,10 @@ sessions then plans a few hundred jobs at start-up instead of 20,000.
 
 Timetable changes: the import runs in another process (the CLI). Every ``WATCH_EVERY`` the
 scheduler reads the audit log for new ``class.import`` entries (a range scan over new ids,
-cheap), queues the change notices of each (handlers/reminders.py, idempotent under keys
-naming the session and its ``updated_at``) and replans. At start-up it looks back one day,
-so an import made while the bot was down is still announced.
+cheap), queues the change notices they imply (handlers/reminders.py, idempotent under keys
+naming the import's audit id and the session) and replans. At start-up it looks back one
+day, so an import made while the bot was down is still announced, and one announced
+before the restart is not announced again.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ class Scheduler:
 
     async def start(self) -> None:
         """Plan, announce what changed while down, and watch for changes (JobQueue running)."""
+        await self.check_changes()  # not started yet: no replan of its own, one follows
         self._started = True
-        await self.check_changes()
         await self.replan()
         queue = self._app.job_queue
         if queue is not None:
@@ -126,10 +127,10 @@ class Scheduler:
             return 0
         from handlers.reminders import notify_changes  # the bot side renders the texts
 
-        queued = 0
-        for audit_id, _, details in imports:
-            queued += await notify_changes(data, details, now)
-            self._last_import = audit_id
+        # All new entries at once: a notice says how the timetable stands now, whatever
+        # happened to the session in between (moved twice, cancelled and put back).
+        queued = await notify_changes(data, imports, now)
+        self._last_import = imports[-1].id
         if self._started:
             await self.replan()
         return queued

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import reminders
+from bot import class_settings, reminders
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context, Viewer
 from bot.outbox import message
@@ -39,6 +39,12 @@ _ACTIONS = frozenset(
 
 def _classes(viewer: Viewer) -> dict[int, str]:
     return {m.klass.id: m.klass.name for m in viewer.memberships if m.roles & _ALLOWED}
+
+
+def _class_locale(viewer: Viewer, class_id: int) -> str:
+    """The class's own language: what a recipient who chose none reads."""
+    klass = next(m.klass for m in viewer.memberships if m.klass.id == class_id)
+    return class_settings.from_json(klass.settings).locale
 
 
 async def start(update: Update, context: Context) -> None:
@@ -157,6 +163,7 @@ async def _send(
     data, now = context.bot_data, context.bot_data.clock.now()
     sender = viewer_of(context).person
     assert sender is not None
+    class_locale = _class_locale(viewer_of(context), class_id)
 
     async def op(tx: Tx) -> tuple[int, int, int] | None:
         if not await store.drop_form(tx, person_id):
@@ -169,7 +176,7 @@ async def _send(
         cache: dict[str, dict[str, Any]] = {}
         rows = []
         for pid, chat_id, locale in found.bound:
-            loc = reminders.recipient_locale(locale, "zh", data.config.locale)
+            loc = reminders.recipient_locale(locale, class_locale, data.config.locale)
             if loc not in cache:
                 cache[loc] = message(
                     data.texts.render(

@@ -5,13 +5,15 @@ One job per session (trainees' reminder, instructor's reminder) and one per clas
 digest), never one per person: a job reads who to tell when it runs and queues one outbox
 row per person under a key naming the cause, so running it twice queues nothing new. A
 reminder key carries the session's start time: when a re-import moves a session, the new
-time gets its own reminder even if the old one went out.
+time gets its own reminder even if the old one went out. A change notice's key names its
+cause, the import's audit-log id and the session, so a later re-import (even one that only
+retitles the session) never makes an earlier notice new again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -26,7 +28,7 @@ from bot.texts import Locale
 from storage import outbox
 from storage import reminders as queries
 from storage.db import Database, Tx
-from storage.reminders import Recipient, SessionRow
+from storage.reminders import ImportEntry, Recipient, SessionRow
 
 if TYPE_CHECKING:
     from bot.context import BotData
@@ -197,38 +199,79 @@ def _digest(class_id: int, day: date):  # type: ignore[no-untyped-def]
     return run
 
 
-async def notify_changes(data: BotData, details_json: str, now: datetime) -> int:
-    """Tell the people of each session a re-import moved or cancelled; rows newly queued."""
-    details = json.loads(details_json or "{}")
-    fields: dict[str, list[str]] = details.get("session_fields") or {}
-    changed = [int(sid) for sid, names in fields.items() if NOTIFIED_FIELDS & set(names)]
-    cancelled = [int(sid) for sid in details.get("sessions_cancelled") or []]
-    rows = []
-    for session_id, macro in [(i, "changed") for i in changed] + [
-        (i, "cancelled") for i in cancelled
-    ]:
+async def notify_changes(data: BotData, imports: Sequence[ImportEntry], now: datetime) -> int:
+    """Tell people what these imports changed, as the timetable stands now; rows queued.
+
+    Each notice is keyed on its cause, the audit id of the import and the session, never
+    on the session's current state, so looking at the same imports again (a restart within
+    the scheduler's look-back) queues nothing new. What a notice says is the session's
+    state at this check: a session cancelled and put back meanwhile is not reported
+    cancelled, and a session people were told was cancelled and that is back gets its own
+    notice, keyed on the cancellation it undoes.
+    """
+    moved: dict[int, int] = {}  # session id -> the last import here that moved it
+    cancelled: dict[int, int] = {}  # session id -> the last import here that cancelled it
+    classes: set[int] = set()
+    for entry in imports:
+        details = json.loads(entry.details or "{}")
+        for sid, names in (details.get("session_fields") or {}).items():
+            if NOTIFIED_FIELDS & set(names):
+                moved[int(sid)] = entry.id
+        for sid in details.get("sessions_cancelled") or []:
+            cancelled[int(sid)] = entry.id
+        if entry.class_id is not None:
+            classes.add(entry.class_id)
+    notices: list[tuple[str, SessionRow, int]] = []  # (macro, session, cause)
+    for session_id in sorted(moved.keys() | cancelled.keys()):
         s = await queries.session(data.db, session_id)
-        if s is None or s.ends_at <= now or (macro == "changed" and s.cancelled):
-            continue  # over, or cancelled since: the later notice says so
-        settings = class_settings.from_json(s.settings)
-        people = {
-            p.person_id: p
-            for p in [
-                *await queries.class_members(data.db, s.class_id, ("trainee",)),
-                *await queries.session_instructors(data.db, s.id),
-            ]
-        }
-        view = session_view(s)
-        texts: dict[Locale, dict[str, Any]] = {}
-        stamp = reminders.time_key(s.updated_at)
-        for person in people.values():
-            locale = reminders.recipient_locale(person.locale, settings.locale, data.config.locale)
-            if locale not in texts:
-                texts[locale] = message(
-                    data.texts.render(locale, f"reminders.{macro}", session=view)
-                )
-            rows.append(_row(f"{macro}:session:{s.id}:{stamp}", person, texts[locale]))
+        if s is None or s.ends_at <= now:
+            continue  # over: nothing to tell
+        if s.cancelled and session_id in cancelled:
+            notices.append(("cancelled", s, cancelled[session_id]))
+        elif not s.cancelled and session_id in moved:
+            notices.append(("changed", s, moved[session_id]))
+        # Else cancelled and put back before this check: nobody was told, so nothing to undo.
+    for class_id in sorted(classes):
+        found = await queries.cancellations_of_active(data.db, class_id, now)
+        for session_id, cancelling in found.items():
+            told = await _last_told_cancellation(data, session_id, cancelling)
+            if told is not None and (s := await queries.session(data.db, session_id)):
+                notices.append(("restored", s, told))
+    rows = []
+    for macro, s, cause in notices:
+        rows += await _change_rows(data, s, macro, f"{macro}:session:{s.id}:import:{cause}")
     return await _write(data, now, rows)
+
+
+async def _last_told_cancellation(
+    data: BotData, session_id: int, cancelling: list[int]
+) -> int | None:
+    """The latest of these cancellations whose notice was queued: what people last heard."""
+    for audit_id in reversed(cancelling):
+        if await outbox.counts(data.db, f"cancelled:session:{session_id}:import:{audit_id}:"):
+            return audit_id
+    return None
+
+
+async def _change_rows(data: BotData, s: SessionRow, macro: str, key: str) -> list[dict[str, Any]]:
+    """One notice per person of the session (its trainees and instructors)."""
+    settings = class_settings.from_json(s.settings)
+    people = {
+        p.person_id: p
+        for p in [
+            *await queries.class_members(data.db, s.class_id, ("trainee",)),
+            *await queries.session_instructors(data.db, s.id),
+        ]
+    }
+    view = session_view(s)
+    texts: dict[Locale, dict[str, Any]] = {}
+    rows = []
+    for person in people.values():
+        locale = reminders.recipient_locale(person.locale, settings.locale, data.config.locale)
+        if locale not in texts:
+            texts[locale] = message(data.texts.render(locale, f"reminders.{macro}", session=view))
+        rows.append(_row(key, person, texts[locale]))
+    return rows
 
 
 def _row(key: str, person: Recipient, payload: dict[str, Any]) -> dict[str, Any]:

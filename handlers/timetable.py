@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
@@ -37,14 +36,16 @@ async def _reply(update: Update, context: Context, sessions: list[SessionRow], e
     ids = [s.id for s in sessions]
     checked = await queries.checked_in(context.db, viewer.person.id, ids)
     leave = {sid for pid, sid in await queries.on_leave(context.db, ids) if pid == viewer.person.id}
-    days: list[dict[str, object]] = []
-    for s in sessions:
+    # Times are each class's local time; with classes in more than one zone, say which.
+    mixed = len({s.timezone for s in sessions}) > 1
+    by_day: dict[str, list[dict[str, object]]] = {}
+    # By local day, then by the moment: two zones' days interleave in UTC order.
+    for s in sorted(sessions, key=lambda s: (local_day(s.starts_at, s.timezone), s.starts_at)):
         view = session_view(s)
         view["status"] = "checked_in" if s.id in checked else "on_leave" if s.id in leave else ""
-        day = s.starts_at.astimezone(ZoneInfo(s.timezone)).date().isoformat()
-        if not days or days[-1]["day"] != day:
-            days.append({"day": day, "sessions": []})
-        days[-1]["sessions"].append(view)  # type: ignore[union-attr]
+        view["zone"] = s.timezone if mixed else ""
+        by_day.setdefault(local_day(s.starts_at, s.timezone).isoformat(), []).append(view)
+    days = [{"day": day, "sessions": views} for day, views in by_day.items()]
     text = context.t("timetable.sessions", days=days) if days else context.t(empty)
     await update.effective_message.reply_text(text)
 

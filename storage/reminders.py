@@ -178,14 +178,45 @@ async def class_days(
     return [(r[0], r[1], r[2], from_db(r[3])) for r in rows]
 
 
-async def imports_since(db: Queryable, after_id: int) -> list[tuple[int, int | None, str]]:
-    """(audit id, class id, details JSON) of class imports recorded after ``after_id``."""
+@dataclass(frozen=True)
+class ImportEntry:
+    """A class import as the audit log recorded it (details: JSON of storage/imports.py)."""
+
+    id: int
+    class_id: int | None
+    details: str
+
+
+async def imports_since(db: Queryable, after_id: int) -> list[ImportEntry]:
+    """The class imports recorded after audit id ``after_id``, in order."""
     rows = await db.fetchall(
         "SELECT id, class_id, details FROM audit_log WHERE id > ? AND action = 'class.import'"
         " ORDER BY id",
         (after_id,),
     )
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [ImportEntry(r[0], r[1], r[2]) for r in rows]
+
+
+async def cancellations_of_active(
+    db: Queryable, class_id: int, ending_after: datetime
+) -> dict[int, list[int]]:
+    """Sessions of a class back on the timetable after an import cancelled them.
+
+    Only those ending after ``ending_after``; session id -> the audit ids of the imports
+    that cancelled it, oldest first.
+    """
+    rows = await db.fetchall(
+        "SELECT s.id, a.id FROM audit_log a"
+        " JOIN json_each(a.details, '$.sessions_cancelled') j"
+        " JOIN sessions s ON s.id = j.value"
+        " WHERE a.action = 'class.import' AND a.class_id = ? AND s.class_id = a.class_id"
+        " AND s.cancelled_at IS NULL AND s.ends_at > ? ORDER BY s.id, a.id",
+        (class_id, to_db(ending_after)),
+    )
+    found: dict[int, list[int]] = {}
+    for session_id, audit_id in rows:
+        found.setdefault(session_id, []).append(audit_id)
+    return found
 
 
 async def first_audit_id_since(db: Queryable, moment: datetime) -> int:

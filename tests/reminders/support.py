@@ -1,38 +1,30 @@
-"""Helpers for the reminders tests: many people at once, virtual time for the pacer."""
+"""Helpers for the reminders tests: many people at once, virtual time for the pacer, the
+Application started with its JobQueue, APScheduler firing one job, timetable edits."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import heapq
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
-from bot.testing import FakeTelegram
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
+from telegram.ext import Application, JobQueue
+
+from benchmarks.support import add_people, make_class, serve_fake
+from bot.app import build_application
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.importer.model import ClassPlan
+from bot.testing import FakeRequest, FakeTelegram
 from storage import outbox
-from storage.db import Database, Tx
-from storage.times import to_db
+from storage.db import Database
 
-
-async def add_people(
-    db: Database, telegram: FakeTelegram, count: int, now: datetime, *, first_user: int = 50_000
-) -> list[tuple[int, int]]:
-    """Create ``count`` bound people (and their Telegram users); [(person id, user id)]."""
-    for n in range(count):
-        telegram.add_user(first_user + n, f"P{n}")
-        telegram._user_chat(first_user + n)
-
-    async def op(tx: Tx) -> list[tuple[int, int]]:
-        made = []
-        for n in range(count):
-            user_id = first_user + n
-            person_id = await tx.insert(
-                "INSERT INTO people (name, phone, invite_code, telegram_user_id, locale,"
-                " bound_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'zh', ?, ?, ?)",
-                (f"P{n}", f"1990000{user_id}", f"inv{user_id}", user_id, *[to_db(now)] * 3),
-            )
-            made.append((person_id, user_id))
-        return made
-
-    return await db.write(op)
+# Shared with the benchmark, which must not import tests.
+__all__ = ["add_people", "make_class", "serve_fake"]
 
 
 async def broadcast(
@@ -100,72 +92,81 @@ async def session_id(db: Database, external_id: str) -> int:
     return int(row[0])
 
 
-async def make_class(
-    db: Database,
-    *,
-    name: str,
-    timezone: str,
-    sessions: list[tuple[datetime, datetime]],
-    trainees: int,
-    now: datetime,
-    telegram: FakeTelegram,
-    first_user: int = 70_000,
-) -> tuple[int, list[int], list[tuple[int, int]]]:
-    """A class written straight to the database: (class id, session ids, trainees)."""
-    people = await add_people(db, telegram, trainees, now, first_user=first_user)
-
-    async def op(tx: Tx) -> tuple[int, list[int]]:
-        class_id = await tx.insert(
-            "INSERT INTO classes (name, start_date, end_date, timezone, settings, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, '{}', ?, ?)",
-            (
-                name,
-                sessions[0][0].date().isoformat(),
-                sessions[-1][1].date().isoformat(),
-                timezone,
-                to_db(now),
-                to_db(now),
-            ),
-        )
-        ids = []
-        for n, (start, end) in enumerate(sessions):
-            ids.append(
-                await tx.insert(
-                    "INSERT INTO sessions (class_id, external_id, title, starts_at, ends_at,"
-                    " location, hours, secret, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, 'Hall', 1.5, 's', ?, ?)",
-                    (
-                        class_id,
-                        f"X{n}",
-                        f"Lecture {n}",
-                        to_db(start),
-                        to_db(end),
-                        to_db(now),
-                        to_db(now),
-                    ),
-                )
-            )
-        await tx.executemany(
-            "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'trainee')",
-            [(class_id, pid) for pid, _ in people],
-        )
-        return class_id, ids
-
-    class_id, ids = await db.write(op)
-    return class_id, ids, people
+def edited(plan: ClassPlan, *, drop: tuple[str, ...] = (), **changes: dict[str, Any]) -> ClassPlan:
+    """The plan with sessions (by 编号) left out or changed: ``S02={"location": "..."}``."""
+    sessions = tuple(
+        dataclasses.replace(s, **changes.get(s.external_id or "", {}))
+        for s in plan.sessions
+        if s.external_id not in drop
+    )
+    return dataclasses.replace(plan, sessions=sessions)
 
 
-async def serve_fake(telegram: FakeTelegram):  # type: ignore[no-untyped-def]
-    """The sandbox's Bot API server around this FakeTelegram on a free port: (runner, url)."""
-    from aiohttp import web
+@contextlib.asynccontextmanager
+async def started(app: Application) -> AsyncIterator[JobQueue]:
+    """The Application started as bot/runner.py starts it: JobQueue running, then
+    ``Scheduler.start()``; yields the JobQueue.
 
-    from bot.sandbox.demo import build_demo
-    from bot.sandbox.server import Sandbox, build_app
+    APScheduler runs on the real clock while the bot's clock is a test's ManualClock, so it
+    is paused right after starting: nothing fires unless a test fires it (``fire``).
+    """
+    await app.start()
+    queue = app.job_queue
+    assert queue is not None
+    queue.scheduler.pause()  # before the loop runs again: nothing has been processed yet
+    try:
+        await app.bot_data.scheduler.start()
+        yield queue
+    finally:
+        app.bot_data.scheduler.stop()
+        await app.stop()
 
-    sandbox = Sandbox(telegram, build_demo(datetime(2026, 12, 7, tzinfo=UTC)))
-    runner = web.AppRunner(build_app(sandbox), access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}"
+
+@contextlib.asynccontextmanager
+async def another_process(
+    config: Config, db: Database, clock: Clock, telegram: FakeTelegram
+) -> AsyncIterator[Application]:
+    """A fresh Application over the same database, as after a restart, started."""
+    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
+    await app.initialize()
+    try:
+        async with started(app):
+            yield app
+    finally:
+        await app.shutdown()
+
+
+async def fire(queue: JobQueue, job_id: str) -> JobEvent:
+    """Let APScheduler run this one job now, through PTB's job callback; its event.
+
+    The other jobs are paused, the job's next run moved to the real now, the scheduler
+    resumed; the wait is for APScheduler's own "executed" event, no sleeping.
+    """
+    aps = queue.scheduler
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[JobEvent] = loop.create_future()
+
+    def settle(event: JobEvent) -> None:
+        if not done.done():
+            done.set_result(event)
+
+    def listener(event: JobEvent) -> None:
+        if event.job_id == job_id:
+            loop.call_soon_threadsafe(settle, event)
+
+    aps.add_listener(listener, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    for job in aps.get_jobs():
+        if job.id != job_id:
+            job.pause()
+    aps.get_job(job_id).modify(next_run_time=SystemClock().now())
+    aps.resume()
+    try:
+        return await asyncio.wait_for(done, 10)  # a safety net: it fires at once
+    finally:
+        aps.pause()
+        aps.remove_listener(listener)
+
+
+def texts(person: Any, marker: str) -> list[str]:
+    """The bot's messages to a person that contain ``marker``."""
+    return [m.text for m in person.chat() if m.from_bot and m.text and marker in m.text]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.callbacks import Action, pack
-from tests.reminders.support import bind, phone_of
+from storage.imports import apply_plan
+from tests.reminders.support import bind, phone_of, texts
 
 
 async def outbox_rows(db) -> int:
@@ -121,3 +124,30 @@ async def test_a_trainee_cannot_read_a_report(bot, db, clock, example_class):
     await trainee.presses(manager.last().message_id, data)
     assert len(trainee.chat()) == before
     assert bot.telegram.calls_of("answerCallbackQuery")[-1].params.get("show_alert")
+
+
+async def test_an_admin_announces_in_each_recipients_language(bot, db, clock, example_plan):
+    # A class whose language is English; one trainee reads Chinese, one chose English, and
+    # one never chose (bound before languages were kept): the class's language applies.
+    settings = dataclasses.replace(example_plan.settings, locale="en")
+    plan = dataclasses.replace(example_plan, settings=settings)
+    await apply_plan(db, plan, clock.now())
+    admin = await bind(bot, plan, phone_of(plan, "孙丽"))  # 管理员, not a class manager
+    wang = await bind(bot, plan, phone_of(plan, "王芳"))
+    li = await bind(bot, plan, phone_of(plan, "李强"), language_code="en")
+    liu = await bind(bot, plan, phone_of(plan, "刘洋"))
+    await db.write(lambda tx: tx.execute("UPDATE people SET locale = NULL WHERE name = '刘洋'"))
+
+    [preview] = await admin.says("/announce 明天 8:00 集合")
+    assert "通知预览" in preview.text  # the admin reads Chinese
+    await admin.presses_button(preview, "仅学员")
+    await admin.presses_button(admin.last(), "📣 发送给 3 人")
+    assert "3 人" in admin.last().text
+    await bot.deliver_outbox()
+    [chinese] = texts(wang, "明天 8:00 集合")
+    assert chinese.startswith("通知")
+    for reader in (li, liu):
+        [notice] = texts(reader, "明天 8:00 集合")
+        assert notice.startswith("Notice") and "孙丽" in notice
+    await admin.presses_button(admin.last(), "查看送达情况")
+    assert "已送达：3 人" in admin.last().text

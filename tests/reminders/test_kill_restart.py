@@ -1,6 +1,6 @@
 """SIGKILL in the middle of a broadcast, then a restart: no one misses the message.
 
-The bot runs as a real process (tests/reminders/outbox_process.py) against the sandbox's
+The bot runs as a real process (benchmarks/outbox_process.py) against the sandbox's
 Bot API server, which runs here around a FakeTelegram so we can count what every user got.
 The server kills the process from inside its 300th sendMessage, before answering it, so
 the kill lands while up to ``concurrency`` (32) sends are in flight and their results not
@@ -46,7 +46,7 @@ async def run_bot(db_path: Path, url: str, log: Path) -> asyncio.subprocess.Proc
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.reminders.outbox_process",
+        "benchmarks.outbox_process",
         str(db_path),
         url,
         "--no-pace",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import dataclasses
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.callbacks import Action, pack
+from storage.imports import apply_plan
 from storage.times import to_db
-from tests.reminders.support import bind, make_class, phone_of, session_id
+from tests.reminders.support import bind, make_class, phone_of, session_id, started, texts
 
 # The example class: S01 08:30-11:30 and S02 14:30-17:30 on 2026-12-07, Shanghai time.
 S01_START = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
@@ -169,3 +171,47 @@ async def test_berlin_reminders_across_both_dst_changes(bot, db, clock):
     uid = people[0][1]
     texts = [m.text for m in bot.telegram.chat(uid) if "上课提醒" in (m.text or "")]
     assert len(texts) == 6 and all("09:00" in t for t in texts)
+
+
+async def test_a_class_with_its_own_times(bot, db, clock, example_plan):
+    """digest_time 06:45, remind_before_min 30, instructor_remind_before_min 90."""
+    settings = dataclasses.replace(
+        example_plan.settings,
+        digest_time=time(6, 45),
+        remind_before_min=30,
+        instructor_remind_before_min=90,
+    )
+    plan = dataclasses.replace(example_plan, settings=settings)
+    clock.set(datetime(2026, 12, 6, 12, 0, tzinfo=UTC))
+    await apply_plan(db, plan, clock.now())
+    wang = await bind(bot, plan, phone_of(plan, "王芳"))
+    chen = await bind(bot, plan, phone_of(plan, "陈志远"))  # teaches S01, 08:30 local
+    s01 = await session_id(db, "S01")
+    digest, teacher, trainees = (
+        "class:1:digest:2026-12-07",
+        f"session:{s01}:remind-instructor",
+        f"session:{s01}:remind",
+    )
+    moments = {
+        digest: datetime(2026, 12, 6, 22, 45, tzinfo=UTC),  # 06:45 local
+        teacher: datetime(2026, 12, 6, 23, 0, tzinfo=UTC),  # 07:00 local: 90 min before
+        trainees: datetime(2026, 12, 7, 0, 0, tzinfo=UTC),  # 08:00 local: 30 min before
+    }
+    async with started(bot.app) as queue:  # the JobQueue has them at those times
+        for name, at in moments.items():
+            assert queue.scheduler.get_job(name).next_run_time == at, name
+
+    for name, at in moments.items():  # and the harness clock runs them then, not before
+        clock.set(at - timedelta(minutes=1))
+        assert name not in await bot.run_due_jobs()
+        clock.set(at)
+        assert name in await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    assert len(texts(wang, "今日课程")) == 1
+    [reminder] = texts(wang, "上课提醒")
+    assert "30 分钟后开始" in reminder
+    [lecture] = texts(chen, "授课提醒")
+    assert "90 分钟后开始" in lecture
+    rows = await db.fetchall("SELECT idempotency_key, created_at FROM outbox ORDER BY id")
+    created = {key.split(":person:")[0]: at for key, at in rows}
+    assert created[f"remind:session:{s01}:20261207T0030"] == to_db(moments[trainees])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import UTC, datetime, timedelta
 
 from storage.imports import apply_plan
@@ -104,7 +103,7 @@ async def test_a_restarted_bot_announces_an_import_made_while_down(bot, db, cloc
     assert "礼堂" in wang.last().text
 
 
-async def test_planning_10000_sessions_is_fast(bot, db, clock):
+async def test_planning_10000_sessions_queues_only_the_horizon(bot, db, clock):
     start = datetime(2027, 1, 4, 1, 0, tzinfo=UTC)
     sessions = [
         (start + timedelta(hours=6 * n), start + timedelta(hours=6 * n + 2)) for n in range(10_000)
@@ -119,9 +118,8 @@ async def test_planning_10000_sessions_is_fast(bot, db, clock):
         now=clock.now(),
         telegram=bot.telegram,
     )
-    began = time.perf_counter()
+    # How fast: benchmarks/bench_outbox.py measures start-up with a school this size.
     await bot.app.bot_data.scheduler.replan()
-    elapsed = time.perf_counter() - began
     # 48 h of 6-hourly sessions: 8 sessions x 2 reminders + 3 days of digests.
     mine = [
         n
@@ -129,4 +127,3 @@ async def test_planning_10000_sessions_is_fast(bot, db, clock):
         if n.endswith((":remind", ":remind-instructor")) or ":digest:" in n
     ]
     assert 16 <= len(mine) <= 24
-    assert elapsed < 3.0

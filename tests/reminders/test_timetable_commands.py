@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from bot.importer.model import SessionPlan
+from storage.imports import apply_plan
 from storage.times import to_db
 from tests.reminders.support import bind, phone_of, session_id
 
@@ -59,3 +63,78 @@ async def test_no_sessions_and_not_bound(bot, db, clock, example_class):
     stranger = bot.person()
     [reply] = await stranger.says("/today")
     assert "/start" in reply.text
+
+
+NEW_YORK = ZoneInfo("America/New_York")  # 13 hours behind Shanghai in December
+
+
+async def evening_class(db, example_class, clock) -> None:
+    """王芳 also follows an evening class in New York (sessions in its local time)."""
+
+    def session(n: int, day: int, start: tuple[int, int], end: tuple[int, int]) -> SessionPlan:
+        return SessionPlan(
+            row=n + 2,
+            external_id=f"N{n:02d}",
+            title=f"Evening seminar {n}",
+            instructor_phones=(),
+            starts_at=datetime(2026, 12, day, *start, tzinfo=NEW_YORK).astimezone(UTC),
+            ends_at=datetime(2026, 12, day, *end, tzinfo=NEW_YORK).astimezone(UTC),
+            location="Room 5",
+            hours=1,
+        )
+
+    plan = dataclasses.replace(
+        example_class,
+        name="New York evening class",
+        timezone="America/New_York",
+        start_date=date(2026, 12, 7),
+        end_date=date(2026, 12, 8),
+        people=tuple(p for p in example_class.people if p.name == "王芳"),
+        sessions=(
+            session(0, 7, (10, 0), (11, 0)),  # 12-07 local: 23:00 on 12-07 in Shanghai
+            session(1, 7, (19, 0), (19, 45)),  # 12-07 local, running at the moment
+            session(2, 7, (20, 0), (21, 0)),  # 12-07 local: 09:00 on 12-08 in Shanghai
+            session(3, 8, (7, 0), (8, 0)),  # 12-08 local: tomorrow there, today in Shanghai
+        ),
+    )
+    await apply_plan(db, plan, clock.now())
+
+
+async def test_today_and_week_across_two_time_zones(bot, db, clock, example_class):
+    await evening_class(db, example_class, clock)
+    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    # 08:15 on 12-08 in Shanghai, 19:15 on 12-07 in New York.
+    clock.set(datetime(2026, 12, 8, 0, 15, tzinfo=UTC))
+    [today] = await wang.says("/today")
+    lines = today.text.splitlines()
+    headings = [line for line in lines if line.startswith("2026-")]
+    # Each class's own today, each day once, in order; times are each class's local time.
+    assert headings == ["2026-12-07", "2026-12-08"]
+    first_day = lines[: lines.index("2026-12-08")]
+    second_day = lines[lines.index("2026-12-08") :]
+    assert [line[:11] for line in first_day if "Evening seminar" in line] == [
+        "10:00–11:00",
+        "19:00–19:45",
+        "20:00–21:00",
+    ]
+    assert [line[:11] for line in second_day if "–" in line] == [
+        "08:30–11:30",
+        "14:30–17:30",
+    ]
+    assert "Evening seminar 3" not in today.text  # tomorrow in New York
+    assert "America/New_York 当地时间" in today.text and "Asia/Shanghai 当地时间" in today.text
+
+    [week] = await wang.says("/week")
+    headings = [line for line in week.text.splitlines() if line.startswith("2026-")]
+    assert headings == sorted(set(headings))  # no day twice, in order
+    assert headings[:2] == ["2026-12-07", "2026-12-08"] and headings[-1] == "2026-12-11"
+    day = week.text.split("2026-12-08")[1].split("2026-12-09")[0]
+    # Within a day, in the order they happen: 08:30 and 14:30 Shanghai, then 07:00 New York.
+    order = [day.index(t) for t in ("推动高质量发展", "分组研讨", "Evening seminar 3")]
+    assert order == sorted(order)
+
+
+async def test_one_zone_needs_no_zone_names(bot, db, clock, example_class):
+    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    [today] = await wang.says("/today")
+    assert "当地时间" not in today.text
