@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from telegram import Bot
@@ -63,14 +64,18 @@ async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> 
     texts = Texts()
     locale = config.locale
 
-    def progress(sheet: str, done: int, total: int) -> None:
-        print(
-            texts.plain(locale, "cli.progress", sheet=sheet, done=done, total=total),
-            file=sys.stderr,
-        )
+    def progress(phase: str) -> Callable[[str, int, int], None]:
+        # Rows are counted twice, checking then writing: each line says which it is.
+        def report(sheet: str, done: int, total: int) -> None:
+            line = texts.plain(
+                locale, "cli.progress", phase=phase, sheet=sheet, done=done, total=total
+            )
+            print(line, file=sys.stderr)
+
+        return report
 
     try:
-        plan = load_class_plan(path, default_timezone=config.timezone, progress=progress)
+        plan = load_class_plan(path, default_timezone=config.timezone, progress=progress("check"))
     except ImportRefused as refused:
         print(texts.plain(locale, "cli.refused", count=len(refused.problems)), file=sys.stderr)
         for problem in refused.problems:
@@ -89,7 +94,7 @@ async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> 
         return 0
     db = await Database.open(config.db_path)
     try:
-        report = await apply_plan(db, plan, SystemClock().now(), progress)
+        report = await apply_plan(db, plan, SystemClock().now(), progress("write"))
     finally:
         await db.close()
     print(texts.plain(locale, "cli.import_report", name=plan.name, r=report))

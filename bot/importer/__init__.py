@@ -18,7 +18,8 @@ Decisions where the format leaves room:
   ``unknown_instructor``; one on it without the instructor role is ``not_instructor``
   (refused, not promoted: the role is what shows rating summaries); two roster
   instructors with the same name is ``ambiguous_instructor``.
-- A duplicate phone is reported on the later row, naming the first.
+- A duplicate phone is reported on the later row, naming the first. That row still names
+  an instructor for the schedule, so one mistake gives one message, not one per session.
 - Two schedule rows with the same title and start are refused unless both have an
   ``id``: without one, the next import could not tell them apart.
 - ``hours`` left empty is derived from the session's length: clock hours, rounded to the

@@ -18,18 +18,24 @@ class Instructors:
     """Who a schedule's instructor cell can name: roster people by name, roles attached."""
 
     usable: bool = True  # False when the roster could not be read: nothing can be checked
-    # name key -> (phone, holds the instructor role); the phone is None when its cell was
-    # bad, which is reported on the roster and not again on every session of that person.
-    by_name: dict[str, list[tuple[str | None, bool]]] = field(default_factory=dict)
+    # name key -> (phone, holds the instructor role) of each row that became a person
+    by_name: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
+    # Name keys of rows refused for a problem of their own (a bad or duplicate phone, an
+    # unknown role): a session naming them would only repeat the roster's message, so
+    # one mistake gives one message; the next import checks them again.
+    refused: set[str] = field(default_factory=set)
 
     def resolve(self, name: str) -> tuple[str | None, str | None]:
         """The phone for an instructor name, or a problem code; (None, None) if the row was bad."""
-        people = self.by_name.get(name_key(name), [])
+        key = name_key(name)
+        people = self.by_name.get(key, [])
         teaching = [phone for phone, is_instructor in people if is_instructor]
-        if len(teaching) == 1:
-            return teaching[0], None
         if len(teaching) > 1:
             return None, "ambiguous_instructor"
+        if teaching:
+            return teaching[0], None
+        if key in self.refused:
+            return None, None
         # On the roster without the instructor role: refused rather than promoted, because
         # the role is what shows someone the rating summaries of a lecture.
         return None, "not_instructor" if people else "unknown_instructor"
@@ -51,21 +57,21 @@ def check_roster(
         before = len(table.problems)
         name = table.text(row, "name") if table.required(row, "name") is not None else ""
         phone = _phone(table, row)
-        duplicate = False
         if phone is not None:
             first = first_row_of_phone.setdefault(phone, row.number)
             if first != row.number:
                 # Named on the later row, pointing at the first, so both can be found.
                 table.problem(row, "phone", "duplicate_phone", value=phone, first_row=str(first))
-                duplicate = True
         roles = _roles(table, row)
         unit = table.text(row, "unit") or None
-        if name and not duplicate:
-            instructors.by_name.setdefault(name_key(name), []).append(
-                (phone, Role.INSTRUCTOR in roles)
-            )
         if len(table.problems) == before:
-            people.append(PersonPlan(row.number, name, phone or "", frozenset(roles), unit))
+            person = PersonPlan(row.number, name, phone or "", frozenset(roles), unit)
+            people.append(person)
+            instructors.by_name.setdefault(name_key(name), []).append(
+                (person.phone, Role.INSTRUCTOR in person.roles)
+            )
+        elif name:
+            instructors.refused.add(name_key(name))
         table.report(progress, done)
     return people, instructors
 

@@ -74,6 +74,50 @@ def test_a_timetable_edit_is_a_reimport_that_says_what_changed(
     assert "课程变更：开班式暨入学教育（开始时间）" in out and "没有变化" not in out
 
 
+def a_large_class(tmp_path: Path) -> Path:
+    """The example class with 232 more trainees, so the roster takes three progress lines."""
+    folder = tmp_path / "large"
+    shutil.copytree(EXAMPLE, folder)
+    roster = folder / "roster.csv"
+    extra = [f"学员{n},139{n:08d},学员,单位{n}" for n in range(232)]
+    roster.write_text(roster.read_text("utf-8-sig").rstrip("\n") + "\n" + "\n".join(extra), "utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("locale", "checked", "written"),
+    [
+        ("zh", "roster：已检查 {}/250 行", "roster：已写入 {}/250 行"),
+        ("en", "roster: checked {}/250 rows", "roster: written {}/250 rows"),
+    ],
+)
+def test_import_progress_says_checking_then_writing_each_line_once(
+    env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    locale: str,
+    checked: str,
+    written: str,
+) -> None:
+    assert main(["import", str(a_large_class(tmp_path)), "--locale", locale]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    roster = [line for line in lines if line.startswith("roster")]
+    assert roster == [checked.format(n) for n in (100, 200, 250)] + [
+        written.format(n) for n in (100, 200, 250)
+    ]
+    assert len(set(lines)) == len(lines)  # no progress line printed twice
+    schedule = [line for line in lines if line.startswith("schedule")]
+    assert len(schedule) == 2 and schedule[0] != schedule[1]
+
+
+def test_a_dry_run_only_checks(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", str(a_large_class(tmp_path)), "--dry-run"]) == 0
+    err = capsys.readouterr().err
+    assert "已检查 250/250 行" in err and "已写入" not in err
+
+
 def test_a_bad_file_is_refused_whole_with_every_problem(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

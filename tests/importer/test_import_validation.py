@@ -316,6 +316,76 @@ def test_a_bad_phone_is_not_reported_again_on_its_sessions(
     assert where(refused(write_source(sheets))) == [("bad_phone", "roster", 2, "手机号")]
 
 
+def a_new_instructor_with_someone_elses_phone(sheets: Sheets) -> Sheets:
+    sheets["roster"].append(["赵敏", "15000150002", "授课教师", "大学"])
+    return edit(sheets, "schedule", 3, "授课教师", "赵敏")
+
+
+def the_role_on_a_second_row(sheets: Sheets) -> Sheets:
+    # The same person again on a row of their own for the second role.
+    sheets["roster"].append(["陈志远", "13800138002", "授课教师", "党校"])
+    return edit(sheets, "roster", 2, "角色", "班主任")
+
+
+def the_same_person_twice(sheets: Sheets) -> Sheets:
+    # Both rows hold the role: still one instructor, not two of the same name.
+    sheets["roster"].append(["陈志远", "13800138002", "班主任、授课教师", "党校"])
+    return sheets
+
+
+@pytest.mark.parametrize(
+    ("mistake", "expected"),
+    [
+        (a_new_instructor_with_someone_elses_phone, ("duplicate_phone", "roster", 6, "手机号")),
+        (the_role_on_a_second_row, ("duplicate_phone", "roster", 6, "手机号")),
+        (the_same_person_twice, ("duplicate_phone", "roster", 6, "手机号")),
+        (
+            lambda s: edit(s, "roster", 2, "角色", "班主任、教授"),
+            ("unknown_role", "roster", 2, "角色"),
+        ),
+        (lambda s: edit(s, "roster", 2, "角色", None), ("missing_value", "roster", 2, "角色")),
+    ],
+    ids=["new-instructor", "second-row", "twice", "unknown-role", "no-role"],
+)
+def test_one_mistake_on_an_instructors_row_is_one_message(
+    write_source: Writer,
+    good_sheets: Sheets,
+    mistake: Callable[[Sheets], Sheets],
+    expected: tuple[str, str, int, str],
+) -> None:
+    # Not again on every session that names the instructor: the roster row says it all.
+    assert where(refused(write_source(mistake(good_sheets)))) == [expected]
+
+
+def test_a_namesake_refused_on_the_roster_still_leaves_a_clear_instructor(
+    write_source: Writer, good_sheets: Sheets
+) -> None:
+    good_sheets["roster"].append(["陈志远", "13900139000", "学员、班长", "大学"])
+    sheets = edit(good_sheets, "schedule", 3, "授课教师", "王芳")  # a real mistake remains
+    assert where(refused(write_source(sheets))) == [
+        ("unknown_role", "roster", 6, "角色"),
+        ("not_instructor", "schedule", 3, "授课教师"),
+    ]
+
+
+def test_the_command_shows_one_line_for_a_duplicate_instructor_phone(
+    env: Path,
+    write_csv: Callable[..., Path],
+    good_sheets: Sheets,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    good_sheets["roster"].append(["赵敏", "15000150002", "授课教师", "大学"])
+    sheets = edit(good_sheets, "schedule", 3, "授课教师", "赵敏")
+    assert main(["import", str(write_csv(sheets))]) == 1
+    err = capsys.readouterr().err
+    assert "1 处问题" in err
+    assert [line.strip() for line in err.splitlines() if line.startswith("  ")] == [
+        "roster 第 6 行 手机号: 手机号 15000150002 与第 3 行重复；"
+        "一个人只占一行，多个角色写在同一格。"
+    ]
+    assert not env.exists()
+
+
 def test_a_session_outside_the_class_dates(write_source: Writer, good_sheets: Sheets) -> None:
     sheets = edit(good_sheets, "schedule", 2, "开始时间", "2026-12-06 08:30")
     sheets = edit(sheets, "schedule", 5, "结束时间", "2026-12-09 15:30")
