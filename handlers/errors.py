@@ -8,6 +8,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
+from bot.texts import Locale, locale_from_telegram, parse_locale
+from storage import people
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,10 +34,35 @@ async def _apologise(update: object, context: Context) -> None:
         return
     if update.effective_chat.type != "private":
         return
+    texts = context.bot_data.texts
+    locale = await _locale_of(update, context)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(context.label("buttons.error"), show_alert=True)
+            await update.callback_query.answer(
+                texts.plain(locale, "buttons.error"), show_alert=True
+            )
         else:
-            await context.bot.send_message(update.effective_chat.id, context.t("errors.generic"))
+            await context.bot.send_message(
+                update.effective_chat.id, texts.render(locale, "errors.generic")
+            )
     except Exception:  # noqa: BLE001 - Telegram itself may be what failed; logged above
         _LOGGER.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+async def _locale_of(update: Update, context: Context) -> Locale:
+    """The person's language, read afresh: an error handler's context has no viewer.
+
+    The identity guard's answer is gone (PTB gives error handlers a context of their own),
+    and the failure may have come after a change of language, so the database is asked
+    again; if the database is what failed, Telegram's language code decides.
+    """
+    user = update.effective_user
+    config_locale = context.bot_data.config.locale
+    telegram_locale = locale_from_telegram(user.language_code if user else None, config_locale)
+    if user is None:
+        return telegram_locale
+    try:
+        person = await people.by_telegram_user(context.db, user.id)
+    except Exception:  # noqa: BLE001 - the database may be what failed; logged above
+        return telegram_locale
+    return (person and parse_locale(person.locale)) or telegram_locale

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+import logging
+from dataclasses import replace
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Action, pack, unpack
@@ -11,6 +15,8 @@ from bot.texts import Locale, parse_locale
 from handlers.common import PRIVATE, refresh_menu, viewer_of
 from storage import audit, people
 from storage.db import Tx
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def _is_lang_button(data: object) -> bool:
@@ -56,8 +62,30 @@ async def pressed_language(update: Update, context: Context) -> None:
         await query.answer(context.label("buttons.stale"), show_alert=True)
         return
     await _switch(update, context, viewer, locale)
-    await query.answer()
-    await query.edit_message_text(context.texts.render(locale, "lang.switched"))
+    # Saved: from here on the person hears the new language, an apology included.
+    context.viewer = replace(viewer, locale=locale)
+    # The edit is the confirmation, so it goes first: if it fails, the error handler can
+    # still answer the press with an apology, and pressing again changes nothing twice.
+    await _confirm(query, context.texts.render(locale, "lang.switched"))
+    await _acknowledge(query)
+
+
+async def _confirm(query: CallbackQuery, text: str) -> None:
+    """Say on the message that offered the choice that it is made."""
+    try:
+        await query.edit_message_text(text)
+    except BadRequest as error:
+        # A second press, or one after an edit whose answer was lost, finds it said already.
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def _acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; the switch is saved and shown, so a failure costs only that."""
+    try:
+        await query.answer()
+    except TelegramError:
+        _LOGGER.warning("could not answer button press %s", query.id, exc_info=True)
 
 
 async def _switch(update: Update, context: Context, viewer: Viewer, locale: Locale) -> None:

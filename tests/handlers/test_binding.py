@@ -112,6 +112,27 @@ async def test_a_person_already_bound_to_another_account_is_refused(
     assert (await bound_user_ids(db)) == {trainee.name: first.id}
 
 
+async def test_a_second_account_sharing_the_same_phone_is_refused(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    trainee = someone(example_class, Role.TRAINEE)
+    first, second = bot.person(), bot.person()
+    await first.shares_contact(trainee.phone)
+    before = (await audit_count(db), await people.by_phone(db, trainee.phone))
+    menus = len(bot.telegram.calls_of("setMyCommands"))
+    # A new phone (a second Telegram account) with the same number, shared as its own,
+    # written the way that phone's address book has it.
+    [reply] = await second.shares_contact("+86 " + trainee.phone)
+    assert "已经绑定了另一个" in reply.text
+    assert (await bound_user_ids(db)) == {trainee.name: first.id}
+    assert (await audit_count(db), await people.by_phone(db, trainee.phone)) == before
+    assert len(bot.telegram.calls_of("setMyCommands")) == menus  # no menu for the stranger
+    [reply] = await second.says("/help")
+    assert "还没有绑定" in reply.text
+    [reply] = await first.says("/help")
+    assert trainee.name in reply.text
+
+
 async def test_an_account_cannot_take_a_second_place(
     bot: BotHarness, example_class: ClassPlan, db: Database
 ) -> None:

@@ -135,3 +135,45 @@ async def test_an_error_is_logged_and_the_person_told_politely(
     assert "抱歉" in reply.text
     record = next(r for r in caplog.records if "error while handling update" in r.getMessage())
     assert record.exc_info is not None
+
+
+async def test_an_english_user_is_told_about_an_error_in_english(
+    bot: BotHarness, example_class: ClassPlan, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await bind(bot, example_class, Role.TRAINEE, language_code="en")
+    assert (await people.by_telegram_user(db, user.id)).locale == "en"
+    [choice] = await user.says("/lang")
+    await db.write(lambda tx: tx.execute("ALTER TABLE memberships RENAME TO gone"))
+    with caplog.at_level(logging.ERROR):
+        [reply] = await user.says("/help")
+        await user.presses_button(choice, "中文")
+    assert reply.text.startswith("Sorry, something went wrong")
+    alert = bot.telegram.calls_of("answerCallbackQuery")[-1].params
+    assert (alert["text"], alert["show_alert"]) == (
+        "Sorry, something went wrong; please try again.",
+        True,
+    )
+    assert (await people.by_telegram_user(db, user.id)).locale == "en"  # nothing half done
+    records = [r for r in caplog.records if "error while handling update" in r.getMessage()]
+    assert len(records) == 2 and all(r.exc_info for r in records)
+
+
+async def test_a_chinese_person_with_an_english_app_is_told_in_their_chosen_language(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    user = await bind(bot, example_class, Role.TRAINEE, language_code="en")
+    await user.says("/lang zh")
+    await db.write(lambda tx: tx.execute("ALTER TABLE memberships RENAME TO gone"))
+    [reply] = await user.says("/help")
+    assert "抱歉" in reply.text
+
+
+async def test_with_the_people_table_broken_telegrams_language_decides(
+    bot: BotHarness, db: Database
+) -> None:
+    english, chinese = bot.person(language_code="en-GB"), bot.person(language_code="zh-hant")
+    await db.write(lambda tx: tx.execute("ALTER TABLE people RENAME TO gone"))
+    [reply] = await english.says("/start")
+    assert reply.text.startswith("Sorry, something went wrong")
+    [reply] = await chinese.says("/start")
+    assert "抱歉" in reply.text

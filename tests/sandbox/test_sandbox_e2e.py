@@ -84,6 +84,31 @@ def test_bot_survives_faults_without_losing_the_action(
     assert sandbox.process.poll() is None
 
 
+@pytest.mark.parametrize("error", ["500", "403"])
+def test_a_failed_button_answer_keeps_the_language_switch(
+    sandbox: SandboxProcess, error: str
+) -> None:
+    trainee = next(TRAINEES)
+    bind(sandbox, trainee)
+    choice = sandbox.says(trainee, "/lang")
+    assert [b["text"] for b in choice["inline_keyboard"][0]] == ["中文", "English"]
+    sandbox.control("faults", {"method": "answerCallbackQuery", "error": error, "times": 1})
+    sandbox.control(
+        "press", {"user_id": trainee, "message_id": choice["message_id"], "text": "English"}
+    )
+
+    def confirmed() -> bool:
+        shown = next(
+            m for m in sandbox.chat(trainee)["messages"] if m["message_id"] == choice["message_id"]
+        )
+        return shown["text"] == "Language set to English."
+
+    sandbox.wait_until(confirmed, "the choice to be confirmed")
+    assert sandbox.calls("answerCallbackQuery")[-1]["fault"]
+    assert sandbox.says(trainee, "/help")["text"].startswith("Hello,")
+    assert sandbox.process.poll() is None
+
+
 def test_updates_are_not_lost_when_get_updates_fails(sandbox: SandboxProcess) -> None:
     trainee = next(TRAINEES)
     sandbox.says(trainee, "/start")

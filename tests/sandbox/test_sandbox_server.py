@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -231,3 +232,88 @@ async def test_page_and_static_files(server: Server) -> None:
             assert needle in await response.text()
     personas = (await server.control("personas"))["personas"]
     assert {p["user_id"] for p in personas} == {10000 + i for i in range(len(personas))}
+
+
+async def test_a_persona_shares_a_location_and_the_chat_shows_it(server: Server) -> None:
+    await server.control("send", {"user_id": USER, "text": "/start"})
+    venue = (await server.control("personas"))["venue"]
+    # Without coordinates, the share-location button of the page sends the venue.
+    at_venue = await server.control("location", {"user_id": USER})
+    assert at_venue["ok"] and at_venue["update"]["message"]["location"] == venue
+    elsewhere = await server.control(
+        "location", {"user_id": USER, "latitude": 31.2304, "longitude": 121.4737}
+    )
+    sent = elsewhere["update"]["message"]
+    assert sent["from"]["id"] == USER and sent["chat"]["id"] == USER
+    assert "forward_origin" not in sent  # shared by hand, not a forwarded one
+    # The bot gets both over getUpdates, as from Telegram.
+    _, body = await server.call("getUpdates")
+    locations = [u["message"]["location"] for u in body["result"] if "location" in u["message"]]
+    assert locations == [venue, {"latitude": 31.2304, "longitude": 121.4737}]
+    chat = await server.control(f"chat/{USER}")
+    shown = chat["messages"][-2:]
+    assert [(m["kind"], m["from_bot"]) for m in shown] == [("location", False)] * 2
+    assert [m["location"] for m in shown] == locations
+    assert shown[-1]["message_id"] == sent["message_id"]
+
+
+async def test_a_persona_sends_a_document_and_the_bot_can_fetch_it(server: Server) -> None:
+    content = "姓名,请假事由\n王芳,病假\n".encode()
+    sent = await server.control(
+        "document",
+        {
+            "user_id": USER,
+            "file_name": "病假条.csv",
+            "content_base64": base64.b64encode(content).decode(),
+            "mime_type": "text/csv",
+        },
+    )
+    document = sent["update"]["message"]["document"]
+    assert (document["file_name"], document["mime_type"]) == ("病假条.csv", "text/csv")
+    assert document["file_size"] == len(content)
+    # As the bot would: the update, then getFile, then the download.
+    _, body = await server.call("getUpdates")
+    assert body["result"][-1]["message"]["document"] == document
+    status, body = await server.call("getFile", file_id=document["file_id"])
+    assert status == 200
+    async with server.client.get(
+        f"{server.base}/file/bot{TOKEN}/{body['result']['file_path']}"
+    ) as response:
+        assert await response.read() == content
+    # The chat shows it as the persona's file, downloadable from the page.
+    [shown] = (await server.control(f"chat/{USER}"))["messages"]
+    assert (shown["kind"], shown["from_bot"]) == ("document", False)
+    assert shown["file"] == {"file_id": document["file_id"], "file_name": "病假条.csv"}
+    async with server.client.get(f"{server.base}/control/file/{document['file_id']}") as response:
+        assert await response.read() == content
+        assert response.content_type == "text/csv"
+        assert "attachment" in response.headers["Content-Disposition"]
+    # Without a name or a type, Telegram's defaults apply.
+    plain = await server.control(
+        "document", {"user_id": USER, "content_base64": base64.b64encode(b"\x00\x01").decode()}
+    )
+    document = plain["update"]["message"]["document"]
+    assert (document["file_name"], document["mime_type"]) == (
+        "file.bin",
+        "application/octet-stream",
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("location", {"user_id": USER, "latitude": "north", "longitude": 121.0}),
+        ("location", {"user_id": 1, "latitude": 31.0, "longitude": 121.0}),
+        ("document", {"user_id": USER, "content_base64": "not base64!"}),
+        ("document", {"user_id": USER, "content_base64": ""}),
+        ("document", {"user_id": 1, "content_base64": "AAE="}),
+    ],
+)
+async def test_location_and_document_refuse_bad_input(
+    server: Server, path: str, body: dict[str, Any]
+) -> None:
+    async with server.client.post(f"{server.base}/control/{path}", json=body) as response:
+        assert response.status == 400
+        assert (await response.json())["ok"] is False
+    assert server.sandbox.telegram.pending_updates() == []
+    assert (await server.control(f"chat/{USER}"))["messages"] == []

@@ -137,3 +137,31 @@ async def test_write_after_close_is_refused(tmp_path: Path) -> None:
     await db.close()
     with pytest.raises(RuntimeError, match="closed"):
         await db.write(lambda tx: tx.execute("SELECT 1"))
+
+
+async def test_both_connections_wait_when_busy_use_wal_and_check_foreign_keys(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    pragmas = ("busy_timeout", "journal_mode", "foreign_keys", "synchronous")
+
+    async def read_pragmas(source: Tx | Database) -> dict[str, object]:
+        return {name: (await source.fetchone(f"PRAGMA {name}"))[0] for name in pragmas}
+
+    try:
+        expected = {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2}  # 2: FULL
+        writer, reader = await db.write(read_pragmas), await read_pragmas(db)
+        # Another process (the CLI's import, a backup) may hold the lock for a moment.
+        waits = {writer.pop("busy_timeout"), reader.pop("busy_timeout")}
+        assert len(waits) == 1 and min(waits) >= 1000
+        assert writer == expected and reader == expected
+        # And the writer really refuses a row that points at nothing.
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.write(
+                lambda tx: tx.execute(
+                    "INSERT INTO memberships (class_id, person_id, role, active)"
+                    " VALUES (999, 999, 'trainee', 1)"
+                )
+            )
+    finally:
+        await db.close()
