@@ -39,6 +39,7 @@ class Action(StrEnum):
     LEAVE_REJECT = "lr"  # request id, level
     LEAVE_CANCEL = "lc"  # cancel a pending / withdraw an approved request
     LEAVE_BACK = "lb"  # report back (销假)
+    LEAVE_LIMIT = "ll"  # class, trainee, "dismissed" or "continues": over-limit decision
     # ratings:
     RATE_OPEN = "ro"  # session: open (or reopen) the form
     RATE_SCORE = "rs"  # session, question index, score 1-5
@@ -70,6 +71,7 @@ ARG_TYPES: Final[dict[Action, tuple[type, ...]]] = {
     Action.LEAVE_REJECT: (int, int),
     Action.LEAVE_CANCEL: (int,),
     Action.LEAVE_BACK: (int,),
+    Action.LEAVE_LIMIT: (int, int, str),
     # ratings:
     Action.RATE_OPEN: (int,),
     Action.RATE_SCORE: (int, int, int),

@@ -36,6 +36,13 @@ leave_second_level_hours        二级审批学时    (one day)    leave longer 
                                                              one day of sessions
 absence_counts_toward_limit     缺勤计入请假    yes          whether unexcused absence counts
                                                              toward the leave limit
+leave_remind_after_min          请假催办分钟    120          an undecided leave request is
+                                                             brought back to its deciders this
+                                                             many minutes after it was sent
+report_back_overdue_min         销假超时分钟    120          class managers are told of a
+                                                             trainee who has not reported back
+                                                             (销假) this many minutes after the
+                                                             leave ended
 digest_time                     日报时间        07:30        local time of the class managers'
                                                              daily digest (``HH:MM``)
 remind_before_min               课前提醒分钟    15           trainees are reminded this many
@@ -59,7 +66,8 @@ locale                          语言            zh           the class's langu
                                                              language is unknown
 ==============================  ==============  ===========  ====================================
 
-Minutes and counts are whole numbers, zero or more; the radius is at least 1 metre.
+Minutes and counts are whole numbers, zero or more; the radius is at least 1 metre, and
+the two leave reminders at least 1 minute.
 """
 
 from __future__ import annotations
@@ -96,6 +104,8 @@ class ClassSettings:
     double_checkin: bool = True
     leave_second_level_hours: float | None = None
     absence_counts_toward_limit: bool = True
+    leave_remind_after_min: int = 120
+    report_back_overdue_min: int = 120
     digest_time: time = field(default=time(7, 30))
     remind_before_min: int = 15
     instructor_remind_before_min: int = 60
@@ -120,6 +130,8 @@ SETTING_COLUMNS: Final[dict[str, str]] = {
     "double_checkin": "双签到",
     "leave_second_level_hours": "二级审批学时",
     "absence_counts_toward_limit": "缺勤计入请假",
+    "leave_remind_after_min": "请假催办分钟",
+    "report_back_overdue_min": "销假超时分钟",
     "digest_time": "日报时间",
     "remind_before_min": "课前提醒分钟",
     "instructor_remind_before_min": "教师提醒分钟",
@@ -382,6 +394,8 @@ _PARSERS: Final[dict[str, Callable[[str], Any]]] = {
     "double_checkin": _boolean,
     "leave_second_level_hours": _positive_hours,
     "absence_counts_toward_limit": _boolean,
+    "leave_remind_after_min": _whole(1),
+    "report_back_overdue_min": _whole(1),
     "digest_time": _clock,
     "remind_before_min": _whole(0),
     "instructor_remind_before_min": _whole(0),

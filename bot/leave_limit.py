@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 # The shares of the limit at which the trainee and the managers are warned, in percent.
 THRESHOLDS: Final[tuple[int, ...]] = (50, 80, 100)
@@ -117,3 +117,36 @@ def show(value: Fraction) -> str:
     whole, part = divmod(abs(tenths), 10)
     sign = "-" if tenths < 0 else ""
     return f"{sign}{whole}" if part == 0 else f"{sign}{whole}.{part}"
+
+
+def ratio_percent(ratio: Fraction) -> str | None:
+    """The ratio as a percentage with one decimal at most (1/2: "50", 3/40: "7.5"); None
+    when that would round it (1/7, 1/3), so the template shows the fraction instead."""
+    tenths = ratio * 1000
+    if tenths.denominator != 1:
+        return None
+    return show(ratio * 100)
+
+
+def figures(tally: Tally, request_hours: Fraction | None = None) -> dict[str, Any]:
+    """The figures of the one-seventh rule as templates show them; with a request, also as
+    if it were approved."""
+    after = tally.with_request(request_hours) if request_hours is not None else tally
+    return {
+        "approved": show(tally.approved),
+        "missed": show(tally.missed),
+        "used": show(tally.used),
+        "limit": show(tally.limit),
+        "class_hours": show(tally.class_hours),
+        "percent": percent_of_limit(tally.used, tally.limit),
+        "over": tally.over(),
+        "request": show(request_hours) if request_hours is not None else None,
+        "after": show(after.used),
+        "would_exceed": request_hours is not None and after.over(),
+        # The ratio in words for exactly 1/7, else as a percentage or a fraction.
+        "ratio": {
+            "seventh": tally.ratio == Fraction(1, 7),
+            "percent": ratio_percent(tally.ratio),
+            "fraction": f"{tally.ratio.numerator}/{tally.ratio.denominator}",
+        },
+    }

@@ -10,12 +10,10 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 MAX_REASON_CHARS: Final = 500
-# An undecided request is brought back to its deciders this long after it was sent ...
-NUDGE_AFTER: Final = timedelta(hours=2)
-# ... and again this long before its first session starts.
+# An undecided request is brought back to its deciders after the class's
+# leave_remind_after_min, and again this long before its first session starts.
 NUDGE_BEFORE_START: Final = timedelta(hours=1)
-# Managers hear of a trainee who has not reported back this long after the leave ended.
-REPORT_BACK_OVERDUE_AFTER: Final = timedelta(hours=2)
+# (Managers hear of a trainee who has not reported back after report_back_overdue_min.)
 # How far ahead the picker offers sessions, so a long class still fits one keyboard.
 PICK_DAYS_AHEAD: Final = 7
 PICK_MAX_SESSIONS: Final = 40
@@ -82,8 +80,19 @@ def first_start(slots: Sequence[Slot]) -> datetime:
 
 
 def last_start(slots: Sequence[Slot]) -> datetime:
-    """When the last covered session starts: once it has, an undecided request expires."""
+    """When the last covered session starts."""
     return max(s.starts_at for s in slots)
+
+
+def counts_as_begun(slot: Slot, sent_at: datetime) -> datetime:
+    """When a covered session counts as begun for expiry: its start, or its end if it had
+    already begun when the request was sent (else such a request would expire at once)."""
+    return slot.ends_at if slot.starts_at <= sent_at else slot.starts_at
+
+
+def expires_at(slots: Sequence[Slot], sent_at: datetime) -> datetime:
+    """When an undecided request expires: once every covered session counts as begun."""
+    return max(counts_as_begun(s, sent_at) for s in slots)
 
 
 def leave_ends(slots: Sequence[Slot]) -> datetime:
@@ -91,15 +100,18 @@ def leave_ends(slots: Sequence[Slot]) -> datetime:
     return max(s.ends_at for s in slots)
 
 
-def nudge_times(created_at: datetime, slots: Sequence[Slot]) -> dict[str, datetime]:
-    """When an undecided request is brought back: after a while, and before it starts.
+def nudge_times(
+    created_at: datetime, slots: Sequence[Slot], remind_after: timedelta
+) -> dict[str, datetime]:
+    """When an undecided request is brought back: ``remind_after`` it was sent, and before
+    it starts.
 
     A nudge that would fall before the request was sent, or after the request expires,
     is left out.
     """
     times: dict[str, datetime] = {}
-    expires = last_start(slots)
-    after = created_at + NUDGE_AFTER
+    expires = expires_at(slots, created_at)
+    after = created_at + remind_after
     if after < expires:
         times["after"] = after
     before = first_start(slots) - NUDGE_BEFORE_START

@@ -24,14 +24,15 @@ from bot import leave_limit, leave_rules
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context
 from bot.roles import Role
-from handlers import identity, leave_back, leave_decide
+from handlers import identity, leave_back, leave_decide, leave_dismissal, leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import PRIVATE, viewer_of
 from storage import audit, leave, updates
 from storage.db import Tx
 
-# The reason, note and rejection reason are caught before every feature and before the
-# identity guard, only while a leave form waits for them (the ratings comment uses -2).
+# The reason, note, rejection reason and over-limit reason are caught before every feature
+# and before the identity guard, only while a leave form waits for them (the ratings
+# comment uses -2).
 FORM_GROUP = -3
 
 
@@ -319,6 +320,11 @@ async def on_message(update: Update, context: Context) -> None:
     ):
         await leave_decide.reject_reason(update, context)
         raise ApplicationHandlerStop
+    if message.text is not None and await leave.get_form(
+        context.db, person_id, leave.FORM_LIMIT, since=since
+    ):
+        await leave_dismissal.reason(update, context)
+        raise ApplicationHandlerStop
     form = await leave.get_form(context.db, person_id, leave.FORM_ASK, since=since)
     if form is not None and await leave.was_processed(context.db, update.update_id):
         await message.reply_text(context.t("leave.duplicate"))
@@ -451,6 +457,7 @@ async def send_request(update: Update, context: Context, form: dict[str, Any]) -
         return
     data.outbox.wake()
     await notices.answer(query)
+    await leave_jobs.replan(data)
     request = await leave.get_request(context.db, result)
     await query.edit_message_text(
         context.t(
@@ -475,6 +482,7 @@ def register(app: Application) -> None:
     )
     app.add_handler(CallbackQueryHandler(leave_back.report_back, pattern=_is(Action.LEAVE_BACK)))
     leave_decide.register(app, _is)
+    leave_dismissal.register(app, _is)
     # Free text, photos and documents: taken only while a leave form waits for them.
     app.add_handler(
         MessageHandler(

@@ -8,6 +8,7 @@ from bot import leave_limit, leave_rules
 from bot.callbacks import Callback, unpack
 from bot.context import Context
 from bot.roles import Role
+from handlers import leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import viewer_of
 from storage import audit, leave, updates
@@ -69,6 +70,7 @@ async def pressed_cancel(update: Update, context: Context) -> None:
         return
     data.outbox.wake()
     await notices.answer(query)
+    await leave_jobs.replan(data)
     await query.edit_message_text(context.t(f"leave.{result}"))
 
 
@@ -94,11 +96,7 @@ async def report_back(update: Update, context: Context) -> None:
     async def back(tx: Tx) -> tuple[str, str]:
         started = [
             r
-            for r in await leave.requests_where(
-                tx,
-                "person_id = ? AND status = 'approved' AND reported_back_at IS NULL",
-                (person_id,),
-            )
+            for r in await leave.unreported_leave(tx, person_id)
             if r.sessions
             and leave_rules.first_start(r.slots) <= now
             and (only is None or r.id == only)

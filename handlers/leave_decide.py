@@ -17,9 +17,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import leave_rules
 from bot.callbacks import Action, pack, unpack
 from bot.context import BotData, Context
+from handlers import leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import PRIVATE, viewer_of
-from storage import audit, leave, updates
+from storage import audit, leave, leave_effects, updates
 from storage.db import Tx
 
 # Requests listed by /pending at most, so the answer stays a few messages.
@@ -112,7 +113,9 @@ async def _apply(
             keyboard=("withdraw", pack(Action.LEAVE_CANCEL, request_id)),
             r=view,
         )
-        await notices.warn_limit(tx, data, info, after.person_id, now)
+        await leave_effects.warn_limit(
+            tx, class_id=request.class_id, person_id=after.person_id, now=now
+        )
     else:
         await notices.tell_person(
             tx, data, info, after.person_id, key, "trainee_rejected", now, r=view
@@ -171,6 +174,7 @@ async def pressed_approve(update: Update, context: Context) -> None:
         return
     context.bot_data.outbox.wake()
     await notices.answer(query)
+    await leave_jobs.replan(context.bot_data)
     await _edit_own_card(context, query, request_id, level)
 
 
@@ -200,6 +204,7 @@ async def pressed_reject(update: Update, context: Context) -> None:
         if not await updates.claim(tx, update.update_id, now):
             return "duplicate_alert"
         form = {"request_id": request_id, "level": level}
+        await leave.drop_form(tx, person_id, leave.FORM_LIMIT)  # one reason form at a time
         await leave.save_form(tx, person_id, leave.FORM_REJECT, form, now)
         return ""
 
@@ -252,6 +257,7 @@ async def reject_reason(update: Update, context: Context) -> None:
     result = await context.db.write(reject)
     if result == "done":
         context.bot_data.outbox.wake()
+        await leave_jobs.replan(context.bot_data)
         await message.reply_text(context.t("leave.rejected_done"))
     elif result == "duplicate_alert":
         await message.reply_text(context.t("leave.duplicate"))
@@ -277,9 +283,7 @@ async def show_pending(update: Update, context: Context) -> None:
     now = context.bot_data.clock.now()
     waiting: list[tuple[leave.LeaveRequest, int]] = []
     for class_id, can in levels.items():
-        for request in await leave.requests_where(
-            context.db, "class_id = ? AND status = 'pending'", (class_id,)
-        ):
+        for request in await leave.pending_requests(context.db, class_id):
             level = await leave.waiting_level(context.db, request)
             if level in can and request.person_id != viewer.person.id:
                 waiting.append((request, level))

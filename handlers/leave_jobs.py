@@ -1,12 +1,15 @@
 """Timed work of leave, as the database implies it: nudges, expiry, report-back.
 
-Planned again at every start and after every change, so nothing lives only in memory; each
+Planned at every start, every 30 minutes (bot/scheduler.py), and at once after a request is
+sent, decided, cancelled or withdrawn (``replan``), so nothing lives only in memory; each
 job checks the request's state when it runs and queues under keys, so running twice sends
-nothing twice.
+nothing twice. The class settings leave_remind_after_min and report_back_overdue_min say
+when the nudge and the overdue notice come.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -18,6 +21,8 @@ from handlers import leave_notices as notices
 from storage import audit, leave
 from storage.db import Database, Tx
 
+_LOGGER = logging.getLogger(__name__)
+
 Run = Callable[[BotData, datetime], Awaitable[None]]
 # How long after its moment a missed job is still worth running at start-up.
 _EXPIRY_GRACE = timedelta(days=30)
@@ -28,14 +33,22 @@ async def plan_jobs(db: Database, now: datetime) -> list[PlannedJob]:
     """Every leave job the open requests imply."""
     del now  # the jobs' moments come from the requests; the runner filters by time
     jobs: list[PlannedJob] = []
+    classes: dict[int, notices.ClassInfo | None] = {}
     for request in await leave.open_requests(db):
-        if not request.sessions:
+        if request.class_id not in classes:
+            classes[request.class_id] = await notices.class_info(db, request.class_id)
+        info = classes[request.class_id]
+        if not request.sessions or info is None:
             continue
+        settings = info.settings
         slots = request.slots
         name = f"leave:{request.id}"
         if request.status == "pending":
-            expires = leave_rules.last_start(slots)
-            for which, at in leave_rules.nudge_times(request.created_at, slots).items():
+            expires = leave_rules.expires_at(slots, request.created_at)
+            remind_after = timedelta(minutes=settings.leave_remind_after_min)
+            for which, at in leave_rules.nudge_times(
+                request.created_at, slots, remind_after
+            ).items():
                 jobs.append(
                     PlannedJob(f"{name}:nudge:{which}", at, expires, _nudge(request.id, which))
                 )
@@ -45,11 +58,23 @@ async def plan_jobs(db: Database, now: datetime) -> list[PlannedJob]:
         elif request.ended_early_at is None:
             ends = leave_rules.leave_ends(slots)
             jobs.append(PlannedJob(f"{name}:ended", ends, ends + _BACK_GRACE, _ended(request.id)))
-            overdue = ends + leave_rules.REPORT_BACK_OVERDUE_AFTER
+            overdue = ends + timedelta(minutes=settings.report_back_overdue_min)
             jobs.append(
                 PlannedJob(f"{name}:overdue", overdue, overdue + _BACK_GRACE, _overdue(request.id))
             )
     return jobs
+
+
+async def replan(data: BotData) -> None:
+    """Replan every feature's jobs now, after a change of leave (the scheduler's replan).
+
+    The change is committed and answered by then: a failure here is only logged, and the
+    scheduler's own replan, every 30 minutes, catches up.
+    """
+    try:
+        await data.scheduler.replan()
+    except Exception:
+        _LOGGER.exception("replanning after a leave change failed")
 
 
 def _job(

@@ -23,7 +23,7 @@ from bot.context import BotData
 from bot.leave_limit import Tally
 from bot.outbox import message
 from bot.texts import Locale, parse_locale
-from storage import audit, leave, outbox
+from storage import leave, outbox
 from storage.classes import ClassRow
 from storage.db import Queryable, Tx
 
@@ -78,18 +78,18 @@ def moment_view(moment: datetime, zone: ZoneInfo) -> dict[str, Any]:
 
 def tally_view(tally: Tally, request_hours: Fraction | None = None) -> dict[str, Any]:
     """The figures of the one-seventh rule for templates; with a request, also as if approved."""
-    after = tally.with_request(request_hours) if request_hours is not None else tally
+    return leave_limit.figures(tally, request_hours)
+
+
+def limit_decision_view(decision: leave.LimitDecision | None, zone: ZoneInfo) -> Any:
+    """A recorded over-limit decision as templates show it (None: nothing recorded)."""
+    if decision is None:
+        return None
     return {
-        "approved": leave_limit.show(tally.approved),
-        "missed": leave_limit.show(tally.missed),
-        "used": leave_limit.show(tally.used),
-        "limit": leave_limit.show(tally.limit),
-        "class_hours": leave_limit.show(tally.class_hours),
-        "percent": leave_limit.percent_of_limit(tally.used, tally.limit),
-        "over": tally.over(),
-        "request": leave_limit.show(request_hours) if request_hours is not None else None,
-        "after": leave_limit.show(after.used),
-        "would_exceed": request_hours is not None and after.over(),
+        "decision": decision.decision,
+        "reason": decision.reason,
+        "name": decision.decider_name,
+        "at": moment_view(decision.decided_at, zone),
     }
 
 
@@ -123,6 +123,9 @@ async def request_view(
         "sessions": [session_view(s, info.zone) for s in request.sessions],
         "tally": tally_view(tally, counted),
         "decisions": decisions,
+        "limit_decision": limit_decision_view(
+            await leave.limit_decision(db, info.row.id, request.person_id), info.zone
+        ),
     }
 
 
@@ -319,56 +322,3 @@ async def tell_staff(
             payload=message(data.texts.render(locale, f"leave.{macro}", **values)),
             now=now,
         )
-
-
-async def warn_limit(
-    tx: Tx, data: BotData, info: ClassInfo, person_id: int, now: datetime
-) -> list[int]:
-    """Warn once per threshold (50%, 80%, 100%) the trainee's total is now past.
-
-    The audit log remembers each threshold warned about, so each goes out once, ever, even
-    if the total later drops and rises again. Several thresholds passed at once give one
-    notice naming the highest.
-    """
-    tally = await tally_of(tx, info, person_id, now)
-    new = sorted(set(tally.reached()) - await leave.warned_thresholds(tx, info.row.id, person_id))
-    if not new:
-        return []
-    top = new[-1]
-    name, unit = await leave.person_name(tx, person_id)
-    figures = tally_view(tally)
-    key = f"leave:limit:{info.row.id}:person:{person_id}:{top}"
-    await tell_person(
-        tx, data, info, person_id, key, "limit_trainee", now, threshold=top, t=figures
-    )
-    roles = ("manager", "admin") if top == 100 else ("manager",)
-    await tell_staff(
-        tx,
-        data,
-        info,
-        roles,
-        f"{key}:staff",
-        "limit_staff",
-        now,
-        exclude=person_id,
-        threshold=top,
-        t=figures,
-        name=name,
-        unit=unit,
-        class_name=info.row.name,
-    )
-    for threshold in new:
-        await audit.record(
-            tx,
-            at=now,
-            actor="bot",
-            action="leave.limit_warning",
-            class_id=info.row.id,
-            subject=f"person:{person_id}",
-            details={
-                "threshold": threshold,
-                "used": str(tally.used),
-                "limit": str(tally.limit),
-            },
-        )
-    return new

@@ -24,6 +24,7 @@ from storage.times import from_db, to_db
 
 FORM_ASK = "leave"  # a trainee's request being written
 FORM_REJECT = "leave_reject"  # a decider's reason for a rejection being written
+FORM_LIMIT = "leave_limit"  # a decider's reason for letting an over-limit trainee continue
 
 
 # -- forms -------------------------------------------------------------------------------
@@ -183,8 +184,8 @@ async def get_request(db: Queryable, request_id: int) -> LeaveRequest | None:
     )
 
 
-async def requests_where(db: Queryable, where: str, params: tuple[Any, ...]) -> list[LeaveRequest]:
-    """Requests matching a condition on leave_requests (written here, never from input)."""
+async def _requests_where(db: Queryable, where: str, params: tuple[Any, ...]) -> list[LeaveRequest]:
+    # Only the named functions below call this, each with its own fixed condition.
     rows = await db.fetchall(f"SELECT id FROM leave_requests WHERE {where} ORDER BY id", params)
     found = [await get_request(db, r[0]) for r in rows]
     return [r for r in found if r is not None]
@@ -192,8 +193,30 @@ async def requests_where(db: Queryable, where: str, params: tuple[Any, ...]) -> 
 
 async def open_requests(db: Queryable) -> list[LeaveRequest]:
     """Requests timed work may still concern: pending, or approved and not reported back."""
-    return await requests_where(
+    return await _requests_where(
         db, "status = 'pending' OR (status = 'approved' AND reported_back_at IS NULL)", ()
+    )
+
+
+async def pending_requests(db: Queryable, class_id: int) -> list[LeaveRequest]:
+    """The class's requests still waiting for a decision, oldest first."""
+    return await _requests_where(db, "class_id = ? AND status = 'pending'", (class_id,))
+
+
+async def unreported_leave(
+    db: Queryable, person_id: int, class_id: int | None = None
+) -> list[LeaveRequest]:
+    """The person's approved leave not reported back (销假) yet, in one class or in any."""
+    if class_id is None:
+        return await _requests_where(
+            db,
+            "person_id = ? AND status = 'approved' AND reported_back_at IS NULL",
+            (person_id,),
+        )
+    return await _requests_where(
+        db,
+        "class_id = ? AND person_id = ? AND status = 'approved' AND reported_back_at IS NULL",
+        (class_id, person_id),
     )
 
 
@@ -438,6 +461,23 @@ async def approved_hours(db: Queryable, class_id: int, person_id: int) -> Fracti
     return total(r[0] for r in rows)
 
 
+def _is_absent(row: Any, settings: ClassSettings, now: datetime) -> bool:
+    # row: starts_at, ends_at, checkin_at, checkout_at, override_status, on approved leave
+    record = attendance.Record(
+        from_db(row[2]) if row[2] else None,
+        from_db(row[3]) if row[3] else None,
+        attendance.Status(row[4]) if row[4] else None,
+    )
+    outcome = attendance.status(
+        record,
+        attendance.windows(from_db(row[0]), from_db(row[1]), attendance.rules_of(settings)),
+        on_leave=bool(row[5]),
+        double_checkin=settings.double_checkin,
+        now=now,
+    )
+    return outcome.status is attendance.Status.ABSENT
+
+
 async def missed_hours(
     db: Queryable, class_id: int, person_id: int, now: datetime, settings: ClassSettings
 ) -> Fraction:
@@ -447,32 +487,41 @@ async def missed_hours(
     sessions that ended before now, the person's records and their approved leave.
     """
     rows = await db.fetchall(
-        "SELECT s.id, s.starts_at, s.ends_at, s.hours, a.checkin_at, a.checkout_at,"
-        " a.override_status,"
+        "SELECT s.starts_at, s.ends_at, a.checkin_at, a.checkout_at, a.override_status,"
         " EXISTS (SELECT 1 FROM leave_sessions ls JOIN leave_requests r ON r.id = ls.request_id"
-        "   WHERE ls.session_id = s.id AND r.person_id = ? AND r.status = 'approved')"
+        "   WHERE ls.session_id = s.id AND r.person_id = ? AND r.status = 'approved'),"
+        " s.hours"
         " FROM sessions s LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = ?"
         " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?",
         (person_id, person_id, class_id, to_db(now)),
     )
-    rules = attendance.rules_of(settings)
-    missed = []
-    for row in rows:
-        record = attendance.Record(
-            from_db(row[4]) if row[4] else None,
-            from_db(row[5]) if row[5] else None,
-            attendance.Status(row[6]) if row[6] else None,
-        )
-        outcome = attendance.status(
-            record,
-            attendance.windows(from_db(row[1]), from_db(row[2]), rules),
-            on_leave=bool(row[7]),
-            double_checkin=settings.double_checkin,
-            now=now,
-        )
-        if outcome.status is attendance.Status.ABSENT:
-            missed.append(row[3])
-    return total(missed)
+    return total(row[6] for row in rows if _is_absent(row, settings, now))
+
+
+async def absent_trainees(
+    db: Queryable, session_id: int, now: datetime, settings: ClassSettings
+) -> list[int]:
+    """The active trainees of the session's class who are absent from it at ``now`` (none
+    before it closes, none if it was cancelled)."""
+    rows = await db.fetchall(
+        "SELECT s.starts_at, s.ends_at, a.checkin_at, a.checkout_at, a.override_status,"
+        " EXISTS (SELECT 1 FROM leave_sessions ls JOIN leave_requests r ON r.id = ls.request_id"
+        "   WHERE ls.session_id = s.id AND r.person_id = m.person_id"
+        "   AND r.status = 'approved'),"
+        " m.person_id"
+        " FROM sessions s JOIN memberships m ON m.class_id = s.class_id"
+        "   AND m.role = 'trainee' AND m.active = 1"
+        " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = m.person_id"
+        " WHERE s.id = ? AND s.cancelled_at IS NULL ORDER BY m.person_id",
+        (session_id,),
+    )
+    return [row[6] for row in rows if _is_absent(row, settings, now)]
+
+
+async def session_class(db: Queryable, session_id: int) -> int | None:
+    """The class a session belongs to."""
+    row = await db.fetchone("SELECT class_id FROM sessions WHERE id = ?", (session_id,))
+    return None if row is None else row[0]
 
 
 async def tally(
@@ -547,10 +596,11 @@ async def is_trainee(db: Queryable, class_id: int, person_id: int) -> bool:
     return row is not None
 
 
-async def person_name(db: Queryable, person_id: int) -> tuple[str, str | None]:
-    """A person's name and unit."""
+async def person_name(db: Queryable, person_id: int) -> tuple[str | None, str | None]:
+    """A person's name and unit; (None, None) if there is no such person (the templates
+    say what to show then)."""
     row = await db.fetchone("SELECT name, unit FROM people WHERE id = ?", (person_id,))
-    return (row[0], row[1]) if row else ("?", None)
+    return (row[0], row[1]) if row else (None, None)
 
 
 async def warned_thresholds(db: Queryable, class_id: int, person_id: int) -> set[int]:
@@ -590,3 +640,75 @@ async def cards(db: Queryable, request_id: int, level: int) -> list[SentCard]:
         (f"leave:{request_id}:card:{level}:person:%",),
     )
     return [SentCard(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+# -- decisions on trainees over the limit --------------------------------------------------
+
+
+def limit_notice_key(class_id: int, person_id: int, threshold: int) -> str:
+    """The outbox key of a limit warning; staff copies add ``:staff:to:<person>``."""
+    return f"leave:limit:{class_id}:person:{person_id}:{threshold}"
+
+
+async def limit_notices(db: Queryable, class_id: int, person_id: int) -> list[SentCard]:
+    """The over-limit notices queued to the deciders about this trainee, sent or not."""
+    rows = await db.fetchall(
+        "SELECT id, chat_id, person_id, status, telegram_message_id FROM outbox"
+        " WHERE idempotency_key LIKE ? ORDER BY id",
+        (limit_notice_key(class_id, person_id, 100) + ":staff:to:%",),
+    )
+    return [SentCard(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+@dataclass(frozen=True)
+class LimitDecision:
+    """What a manager or admin recorded for a trainee over the limit."""
+
+    class_id: int
+    person_id: int
+    decision: str  # 'dismissed' (责令退学) or 'continues' (准予继续)
+    reason: str | None
+    decided_by: int
+    decider_name: str
+    decided_at: datetime
+
+
+async def limit_decision(db: Queryable, class_id: int, person_id: int) -> LimitDecision | None:
+    """The decision recorded for this trainee in this class, if any."""
+    row = await db.fetchone(
+        "SELECT d.class_id, d.person_id, d.decision, d.reason, d.decided_by, p.name,"
+        " d.decided_at FROM limit_decisions d JOIN people p ON p.id = d.decided_by"
+        " WHERE d.class_id = ? AND d.person_id = ?",
+        (class_id, person_id),
+    )
+    return None if row is None else LimitDecision(*row[:6], from_db(row[6]))
+
+
+async def record_limit_decision(
+    tx: Tx,
+    *,
+    class_id: int,
+    person_id: int,
+    decision: str,
+    reason: str | None,
+    decided_by: int,
+    now: datetime,
+) -> bool:
+    """Record the decision unless one was recorded before (the first one wins)."""
+    cursor = await tx.execute(
+        "INSERT INTO limit_decisions (class_id, person_id, decision, reason, decided_by,"
+        " decided_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (class_id, person_id) DO NOTHING",
+        (class_id, person_id, decision, reason, decided_by, to_db(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def may_record_limit(db: Queryable, person_id: int, class_id: int) -> bool:
+    """Whether a person may record a limit decision for the class: a manager or an admin
+    of it, active now."""
+    row = await db.fetchone(
+        "SELECT 1 FROM memberships WHERE person_id = ? AND class_id = ?"
+        " AND role IN ('manager', 'admin') AND active = 1",
+        (person_id, class_id),
+    )
+    return row is not None

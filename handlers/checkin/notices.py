@@ -17,7 +17,7 @@ from bot.context import BotData
 from bot.jobs import PlannedJob
 from bot.roles import Role
 from handlers.checkin.common import hhmm, locale_of, settings_of, window_of
-from storage import attendance, people
+from storage import attendance, leave_effects, people
 from storage.attendance import AttendanceRow, SessionRow
 from storage.db import Database, Queryable, Tx
 from storage.outbox import enqueue as outbox_enqueue
@@ -127,6 +127,8 @@ async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
     values = summary_values(session, roll)
 
     async def op(tx: Tx) -> None:
+        # Absences are final now: they may take a trainee past the leave limit's warnings.
+        await leave_effects.after_close(tx, session_id=session.id, now=now)
         for manager in await attendance.members(tx, session.class_id, Role.MANAGER):
             if manager.telegram_user_id is None:
                 continue

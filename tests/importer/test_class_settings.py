@@ -46,6 +46,20 @@ def test_every_setting_has_its_default_when_empty() -> None:
     assert defaults.digest_time == time(7, 30)
     assert (defaults.remind_before_min, defaults.instructor_remind_before_min) == (15, 60)
     assert (defaults.rating_window_minutes, defaults.rating_min_responses) == (1440, 3)
+    assert (defaults.leave_remind_after_min, defaults.report_back_overdue_min) == (120, 120)
+
+
+def test_the_leave_reminders_in_either_language() -> None:
+    settings = parse(leave_remind_after_min="30", 销假超时分钟="45.0")
+    assert (settings.leave_remind_after_min, settings.report_back_overdue_min) == (30, 45)
+    assert parse(请假催办分钟="90").leave_remind_after_min == 90
+    assert from_json(to_json(settings)) == settings
+
+
+@pytest.mark.parametrize("name", ["leave_remind_after_min", "report_back_overdue_min"])
+@pytest.mark.parametrize("text", ["0", "-5", "1.5", "两小时"])
+def test_a_leave_reminder_is_at_least_one_whole_minute(name: str, text: str) -> None:
+    assert problem_of(name, text) == ("bad_integer", {"value": text, "min": "1"})
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from bot.callbacks import Action, pack
 from bot.testing import ShownMessage
-from storage.db import Database
+from storage.db import Database, Tx
+from storage.times import to_db
 from tests.harness import BotHarness, Person
 
 TRAINEE_PHONE = "15000150002"  # 王芳, a plain trainee
@@ -91,7 +93,16 @@ def alert(bot: BotHarness) -> str:
 
 async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """What a refusal must leave unchanged."""
-    tables = ("leave_requests", "leave_sessions", "leave_decisions", "forms", "audit_log", "outbox")
+    tables = (
+        "leave_requests",
+        "leave_sessions",
+        "leave_decisions",
+        "limit_decisions",
+        "forms",
+        "audit_log",
+        "outbox",
+        "memberships",
+    )
     return {
         t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY 1")] for t in tables
     }
@@ -122,3 +133,77 @@ def said(person: Person, fragment: str) -> ShownMessage:
 def shown(person: Person, message_id: int) -> ShownMessage:
     """A message in the person's chat as shown now."""
     return next(m for m in person.chat() if m.message_id == message_id)
+
+
+async def approve(bot: BotHarness, trainee: Person, manager: Person, *external_ids: str) -> int:
+    """Ask for leave and have the manager approve it; the request's id."""
+    request_id = await ask(bot, trainee, *external_ids)
+    await bot.deliver_outbox()
+    await manager.presses_button(card_of(manager, request_id), "✅ 批准")
+    await bot.deliver_outbox()
+    return request_id
+
+
+async def set_settings(db: Database, **values: Any) -> None:
+    """Change the example class's settings, as a re-import with these cells would."""
+
+    async def op(tx: Tx) -> None:
+        for row in await tx.fetchall("SELECT id, settings FROM classes"):
+            settings = {**json.loads(row[1] or "{}"), **values}
+            await tx.execute(
+                "UPDATE classes SET settings = ? WHERE id = ?",
+                (json.dumps(settings, ensure_ascii=False), row[0]),
+            )
+
+    await db.write(op)
+
+
+async def person_id(db: Database, person: Person) -> int:
+    """The people.id of a bound test user."""
+    row = await db.fetchone("SELECT id FROM people WHERE telegram_user_id = ?", (person.id,))
+    return row[0]
+
+
+async def class_id(db: Database) -> int:
+    """The example class's id."""
+    return (await db.fetchone("SELECT id FROM classes WHERE name != '另一个班'"))[0]
+
+
+async def manager_of_another_class(bot: BotHarness) -> Person:
+    """A class manager of a second class, bound to the bot."""
+    stamp = to_db(bot.app.bot_data.clock.now())
+
+    async def op(tx: Tx) -> None:
+        other = await tx.insert(
+            "INSERT INTO classes (name, start_date, end_date, timezone, created_at, updated_at)"
+            " VALUES ('另一个班', '2026-12-07', '2026-12-11', 'Asia/Shanghai', ?, ?)",
+            (stamp, stamp),
+        )
+        boss = await tx.insert(
+            "INSERT INTO people (name, phone, invite_code, created_at, updated_at)"
+            " VALUES ('周经理', '13700137001', 'inv-other-boss', ?, ?)",
+            (stamp, stamp),
+        )
+        await tx.execute(
+            "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'manager')",
+            (other, boss),
+        )
+
+    await bot.db.write(op)
+    user = bot.person()
+    await user.shares_contact("13700137001")
+    return user
+
+
+def with_buttons(person: Person, prefix: str) -> ShownMessage:
+    """The latest message in a person's chat with a button whose data starts so."""
+    for message in reversed(person.chat()):
+        rows = (message.reply_markup or {}).get("inline_keyboard", [])
+        if any(b.get("callback_data", "").startswith(prefix) for row in rows for b in row):
+            return message
+    raise AssertionError(f"no message with a {prefix!r} button")
+
+
+def count(person: Person, fragment: str) -> int:
+    """How many of the bot's messages to this person (as shown now) contain the fragment."""
+    return sum(1 for m in person.chat() if m.from_bot and fragment in (m.text or ""))

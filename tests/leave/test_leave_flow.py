@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.callbacks import Action, pack
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
@@ -107,26 +109,23 @@ async def test_approve_at_one_level_edits_the_other_card_and_tells_the_trainee(
     assert await snapshot(db) == before
 
 
-async def test_two_managers_pressing_at_once_give_exactly_one_decision(
-    bot: BotHarness, example_class: ClassPlan, db: Database
-) -> None:
-    people = await cast(bot)
-    request_id = await ask(bot, people.trainee, "S03")
-    await bot.deliver_outbox()
-    a, b = card_of(people.manager, request_id), card_of(people.manager2, request_id)
-    await asyncio.gather(
-        people.manager.presses(a.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
-        people.manager2.presses(b.message_id, pack(Action.LEAVE_REJECT, request_id, 1)),
+async def one_decision(db: Database, request_id: int) -> tuple[str, str]:
+    """The only decision on the request (who, what), checked against everything it causes."""
+    rows = await db.fetchall(
+        "SELECT p.name, d.decision FROM leave_decisions d JOIN people p ON p.id = d.decided_by"
+        " WHERE d.request_id = ?",
+        (request_id,),
     )
-    decisions = await db.fetchall(
-        "SELECT decision FROM leave_decisions WHERE request_id = ?", (request_id,)
+    assert len(rows) == 1, rows
+    name, decision = rows[0]
+    expected = {"approve": "approved", "reject": "rejected"}[decision]
+    assert await status_of(db, request_id) == expected
+    assert (await audit_actions(db, request_id)).count("leave.decide") == 1
+    told = await db.fetchall(
+        "SELECT 1 FROM outbox WHERE idempotency_key LIKE ?", (f"leave:{request_id}:decided:%",)
     )
-    forms = await db.fetchall("SELECT kind FROM forms WHERE kind = 'leave_reject'")
-    # Either the approval won (and the rejection was refused) or the rejection's reason is
-    # being asked for and the approval refused: never both.
-    assert (len(decisions), len(forms)) in ((1, 0), (0, 1))
-    answers = [c.params.get("text") for c in bot.telegram.calls_of("answerCallbackQuery")[-2:]]
-    assert sum(1 for t in answers if t) == 1  # exactly one was refused
+    assert len(told) == 1  # the trainee hears one decision
+    return name, decision
 
 
 async def test_two_approvals_at_once_record_one(
@@ -140,11 +139,38 @@ async def test_two_approvals_at_once_record_one(
         people.manager.presses(a.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
         people.manager2.presses(b.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
     )
-    rows = await db.fetchall(
-        "SELECT decided_by FROM leave_decisions WHERE request_id = ?", (request_id,)
-    )
-    assert len(rows) == 1
-    assert (await audit_actions(db, request_id)).count("leave.decide") == 1
+    name, decision = await one_decision(db, request_id)
+    assert decision == "approve"
+    # The one who lost is told who won, in an alert.
+    answers = [c.params.get("text") for c in bot.telegram.calls_of("answerCallbackQuery")[-2:]]
+    assert [t for t in answers if t] == [f"{name} 已于 12月7日 08:00 处理了这份申请。"]
+
+
+@pytest.mark.parametrize("approve_first", [True, False])
+async def test_an_approval_and_a_rejection_reason_at_once_give_one_decision(
+    bot: BotHarness, example_class: ClassPlan, db: Database, approve_first: bool
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    # 陈志远 pressed Reject: the decision waits for his reason, which he sends just as
+    # 李红梅 presses Approve.
+    await people.manager2.presses_button(card_of(people.manager2, request_id), "❌ 不批准")
+    assert await status_of(db, request_id) == "pending"
+    card = card_of(people.manager, request_id)
+    approving = people.manager.presses(card.message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
+    rejecting = people.manager2.says("本周课程重要")
+    pair = (approving, rejecting) if approve_first else (rejecting, approving)
+    await asyncio.gather(*pair)
+    name, decision = await one_decision(db, request_id)
+    assert await db.fetchone("SELECT 1 FROM forms WHERE kind = 'leave_reject'") is None
+    if decision == "approve":
+        assert name == "李红梅"
+        assert people.manager2.last().text == "没有记录：这份申请已经有人处理，或已被取消。"
+    else:
+        assert name == "陈志远"
+        assert people.manager2.last().text == "已记录不批准，并已通知学员。"
+        assert alert(bot) == "陈志远 已于 12月7日 08:00 处理了这份申请。"
 
 
 async def test_two_levels_manager_then_admin(

@@ -135,19 +135,67 @@ def test_cancel_and_withdraw() -> None:
     assert not lr.can_withdraw("approved", [], start)
 
 
+TWO_HOURS = timedelta(hours=2)
+
+
 def test_nudge_times() -> None:
     slots = [slot(1, 8, 0), slot(2, 9, 0)]
     created = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
-    times = lr.nudge_times(created, slots)
+    times = lr.nudge_times(created, slots, TWO_HOURS)
     assert times == {
         "after": created + timedelta(hours=2),
         "before": slots[0].starts_at - timedelta(hours=1),
     }
+    # The class's leave_remind_after_min sets the first nudge.
+    assert lr.nudge_times(created, slots, timedelta(minutes=30))["after"] == created + timedelta(
+        minutes=30
+    )
     # Asked 30 minutes before the start: no nudge before the start, the other one still.
     late = slots[0].starts_at - timedelta(minutes=30)
-    assert lr.nudge_times(late, slots) == {"after": late + timedelta(hours=2)}
-    # A one-session request asked at its start: it expires at once, no nudge.
-    assert lr.nudge_times(slots[0].starts_at, slots[:1]) == {}
+    assert lr.nudge_times(late, slots, TWO_HOURS) == {"after": late + timedelta(hours=2)}
+    # A one-session request asked at its start counts it as begun only at its end (3 h
+    # later): the nudge after 2 hours still comes; after 3 hours it would not.
+    start = slots[0].starts_at
+    assert lr.nudge_times(start, slots[:1], TWO_HOURS) == {"after": start + TWO_HOURS}
+    assert lr.nudge_times(start, slots[:1], timedelta(hours=3)) == {}
+
+
+def test_a_session_running_when_the_request_is_sent_counts_as_begun_at_its_end() -> None:
+    s = slot(1, 7, 0)
+    later = slot(2, 8, 0)
+    before = s.starts_at - timedelta(seconds=1)
+    assert lr.counts_as_begun(s, before) == s.starts_at
+    assert lr.counts_as_begun(s, s.starts_at) == s.ends_at  # begun at the moment it was sent
+    assert lr.counts_as_begun(s, s.starts_at + timedelta(minutes=10)) == s.ends_at
+    assert lr.expires_at([s], before) == s.starts_at
+    assert lr.expires_at([s], s.starts_at + timedelta(minutes=10)) == s.ends_at
+    # With a later session too, the later start is what counts (it is after the end).
+    assert lr.expires_at([s, later], s.starts_at + timedelta(minutes=10)) == later.starts_at
+
+
+@pytest.mark.parametrize(
+    ("ratio", "percent"),
+    [
+        (Fraction(1, 2), "50"),
+        (Fraction(3, 20), "15"),
+        (Fraction(3, 40), "7.5"),
+        (Fraction(1), "100"),
+        (Fraction(1, 7), None),
+        (Fraction(1, 3), None),
+        (Fraction(1, 800), None),  # 0.125%: more than one decimal
+    ],
+)
+def test_the_ratio_as_a_percentage_only_when_exact(ratio: Fraction, percent: str | None) -> None:
+    assert ll.ratio_percent(ratio) == percent
+
+
+def test_figures_name_the_ratio() -> None:
+    seventh = ll.figures(ll.Tally(Fraction(21), Fraction(1, 7), Fraction(3), Fraction(0)))
+    assert seventh["ratio"] == {"seventh": True, "percent": None, "fraction": "1/7"}
+    assert (seventh["limit"], seventh["used"], seventh["over"]) == ("3", "3", False)
+    half = ll.figures(ll.Tally(Fraction(21), Fraction(1, 2), Fraction(3), Fraction(0)), Fraction(9))
+    assert half["ratio"] == {"seventh": False, "percent": "50", "fraction": "1/2"}
+    assert (half["request"], half["after"], half["would_exceed"]) == ("9", "12", True)
 
 
 def test_covered_after_early_end() -> None:

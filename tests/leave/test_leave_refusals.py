@@ -11,7 +11,16 @@ from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from storage.db import Database
 from tests.harness import BotHarness
-from tests.leave.helpers import alert, ask, card_of, cast, session_id, snapshot, status_of
+from tests.leave.helpers import (
+    alert,
+    ask,
+    card_of,
+    cast,
+    manager_of_another_class,
+    session_id,
+    snapshot,
+    status_of,
+)
 
 
 async def test_a_trainee_cannot_decide(
@@ -25,6 +34,26 @@ async def test_a_trainee_cannot_decide(
     await people.other.presses(1, pack(Action.LEAVE_REJECT, request_id, 1))
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
     assert await snapshot(db) == before
+
+
+async def test_a_manager_of_another_class_cannot_decide(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    stranger = await manager_of_another_class(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    with pytest.raises(AssertionError):
+        card_of(stranger, request_id)  # no card to another class's manager
+    before = await snapshot(db)
+    await stranger.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
+    await stranger.presses(1, pack(Action.LEAVE_REJECT, request_id, 1))
+    assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
+    [reply] = await stranger.says("/pending")
+    assert reply.text == "目前没有等待你审批的请假申请。"
+    assert await snapshot(db) == before
+    assert await status_of(db, request_id) == "pending"
 
 
 async def test_a_manager_removed_since_the_card_was_sent_cannot_decide(
