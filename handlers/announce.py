@@ -19,7 +19,7 @@ from bot.callbacks import Action, pack, unpack
 from bot.context import Context, Viewer
 from bot.outbox import message
 from bot.roles import Role
-from handlers.common import PRIVATE, viewer_of
+from handlers.common import PRIVATE, answer, viewer_of
 from storage import announce as store
 from storage import outbox
 from storage.db import Tx
@@ -118,7 +118,7 @@ async def press(update: Update, context: Context) -> None:
     viewer = viewer_of(context)
     classes = _classes(viewer)
     if callback is None or viewer.person is None or not classes:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     person_id, now = viewer.person.id, context.bot_data.clock.now()
     if callback.action is Action.ANNOUNCE_REPORT:
@@ -126,11 +126,11 @@ async def press(update: Update, context: Context) -> None:
         return
     form = await store.form(context.db, person_id)
     if form is None:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     if callback.action is Action.ANNOUNCE_CANCEL:
         await context.db.write(lambda tx: store.drop_form(tx, person_id))
-        await query.answer()
+        await answer(query)
         await query.edit_message_text(context.t("announce.cancelled"))
         return
     if callback.action is Action.ANNOUNCE_SEND:
@@ -140,15 +140,15 @@ async def press(update: Update, context: Context) -> None:
         form = {**form, "class_id": int(callback.args[0])}
     elif callback.action is Action.ANNOUNCE_AUDIENCE and callback.args[0] in ("all", "trainees"):
         if form["class_id"] is None:
-            await query.answer(context.label("buttons.stale"), show_alert=True)
+            await answer(query, context.label("buttons.stale"))
             return
         form = {**form, "audience": callback.args[0]}
     else:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     await context.db.write(lambda tx: store.save_form(tx, person_id, form, now))
     text, keyboard = await _preview(context, classes, form)
-    await query.answer()
+    await answer(query)
     await query.edit_message_text(text, reply_markup=keyboard)
 
 
@@ -158,7 +158,7 @@ async def _send(
     query = update.callback_query
     class_id, audience = form.get("class_id"), form.get("audience")
     if class_id not in classes or audience not in ("all", "trainees"):
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     data, now = context.bot_data, context.bot_data.clock.now()
     sender = viewer_of(context).person
@@ -200,11 +200,11 @@ async def _send(
 
     result = await context.db.write(op)
     if result is None:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     data.outbox.wake()
     announcement_id, queued, unbound = result
-    await query.answer()
+    await answer(query)
     await query.edit_message_text(
         context.t("announce.queued", queued=queued, unbound=unbound, text=form["text"]),
         reply_markup=_report_button(context, announcement_id),
@@ -223,7 +223,7 @@ async def _report(
     query = update.callback_query
     found = await store.announcement(context.db, announcement_id)
     if found is None or (found.actor_id != person_id and found.class_id not in classes):
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     prefix = f"announce:{announcement_id}:"
     counts = await outbox.counts(context.db, prefix)
@@ -236,7 +236,7 @@ async def _report(
         unreached=names,
         unbound=found.details.get("unbound", 0),
     )
-    await query.answer()
+    await answer(query)
     try:
         await query.edit_message_text(text, reply_markup=_report_button(context, announcement_id))
     except BadRequest as error:

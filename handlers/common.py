@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.context import Context, Viewer
@@ -33,3 +34,22 @@ async def refresh_menu(update: Update, context: Context, viewer: Viewer, locale:
         await publish_person_commands(context.bot, context.texts, chat.id, viewer.roles, locale)
     except Exception:
         _LOGGER.warning("could not set the command menu for chat %s", chat.id, exc_info=True)
+
+
+async def answer(
+    query: CallbackQuery, text: str | None = None, *, alert: bool | None = None
+) -> None:
+    """Answer a button press: an alert when there is text (unless ``alert=False``: a toast).
+
+    Best effort, always: the answer only stops the button's spinner or shows a line, and
+    whatever the press did is already saved or refused. A redelivered press was answered
+    the first time (Telegram refuses a second answer), and a network error or a 429 here
+    must not turn a done action into an apology.
+    """
+    try:
+        if text is None:
+            await query.answer()
+        else:
+            await query.answer(text, show_alert=True if alert is None else alert)
+    except TelegramError:
+        _LOGGER.warning("could not answer button press %s", query.id, exc_info=True)

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import Context
-from handlers.common import PRIVATE, viewer_of
+from handlers.common import PRIVATE, answer, viewer_of
 
 
 async def unknown_message(update: Update, context: Context) -> None:
@@ -18,7 +18,7 @@ async def unknown_message(update: Update, context: Context) -> None:
 
 async def unknown_button(update: Update, context: Context) -> None:
     """Answer every press no feature claimed: Telegram shows a spinner until it is answered."""
-    await update.callback_query.answer(context.label("buttons.stale"), show_alert=True)
+    await answer(update.callback_query, context.label("buttons.stale"))
 
 
 def register(app: Application) -> None:

@@ -6,13 +6,13 @@ import logging
 from dataclasses import replace
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context, Viewer
 from bot.texts import Locale, parse_locale
-from handlers.common import PRIVATE, refresh_menu, viewer_of
+from handlers.common import PRIVATE, answer, refresh_menu, viewer_of
 from storage import audit, people
 from storage.db import Tx
 
@@ -59,7 +59,7 @@ async def pressed_language(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     locale = parse_locale(str(decoded.args[0])) if decoded else None
     if viewer.person is None or locale is None:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     await _switch(update, context, viewer, locale)
     # Saved: from here on the person hears the new language, an apology included.
@@ -67,7 +67,7 @@ async def pressed_language(update: Update, context: Context) -> None:
     # The edit is the confirmation, so it goes first: if it fails, the error handler can
     # still answer the press with an apology, and pressing again changes nothing twice.
     await _confirm(query, context.texts.render(locale, "lang.switched"))
-    await _acknowledge(query)
+    await answer(query)
 
 
 async def _confirm(query: CallbackQuery, text: str) -> None:
@@ -78,14 +78,6 @@ async def _confirm(query: CallbackQuery, text: str) -> None:
         # A second press, or one after an edit whose answer was lost, finds it said already.
         if "not modified" not in str(error).lower():
             raise
-
-
-async def _acknowledge(query: CallbackQuery) -> None:
-    """Stop the button's spinner; the switch is saved and shown, so a failure costs only that."""
-    try:
-        await query.answer()
-    except TelegramError:
-        _LOGGER.warning("could not answer button press %s", query.id, exc_info=True)
 
 
 async def _switch(update: Update, context: Context, viewer: Viewer, locale: Locale) -> None:

@@ -26,7 +26,7 @@ from bot.context import Context
 from bot.roles import Role
 from handlers import identity, leave_back, leave_decide, leave_dismissal, leave_jobs
 from handlers import leave_notices as notices
-from handlers.common import PRIVATE, viewer_of
+from handlers.common import PRIVATE, answer, viewer_of
 from storage import audit, leave, updates
 from storage.db import Tx
 
@@ -50,7 +50,7 @@ def _trainee_class_ids(context: Context) -> list[int]:
 
 
 async def _alert(update: Update, context: Context, label: str, **values: Any) -> None:
-    await notices.answer(update.callback_query, context.label(f"leave.{label}", **values))
+    await answer(update.callback_query, context.label(f"leave.{label}", **values))
 
 
 # -- /leave and the picker ---------------------------------------------------------------
@@ -142,11 +142,11 @@ def _picker(
 async def _form_or_stale(update: Update, context: Context) -> dict[str, Any] | None:
     viewer = viewer_of(context)
     if viewer.person is None:
-        await notices.answer(update.callback_query, context.label("buttons.stale"))
+        await answer(update.callback_query, context.label("buttons.stale"))
         return None
     form = await leave.get_form(context.db, viewer.person.id, leave.FORM_ASK)
     if form is None:
-        await notices.answer(update.callback_query, context.label("buttons.stale"))
+        await answer(update.callback_query, context.label("buttons.stale"))
     return form
 
 
@@ -158,7 +158,7 @@ async def pressed_pick(update: Update, context: Context) -> None:
     if form is None or decoded is None:
         return
     if form["step"] != "pick":
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     now = context.bot_data.clock.now()
     info = await notices.class_info(context.db, form["class_id"])
@@ -172,7 +172,7 @@ async def pressed_pick(update: Update, context: Context) -> None:
             if s.starts_at.astimezone(info.zone).date().isoformat() == decoded.args[0]
         ]
     if not targets or info is None:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     if not all(leave_rules.can_be_chosen(s.slot, now) for s in targets):
         await _alert(update, context, "session_over_alert")
@@ -192,7 +192,7 @@ async def pressed_pick(update: Update, context: Context) -> None:
     if not await context.db.write(save):
         await _alert(update, context, "duplicate_alert")
         return
-    await notices.answer(query)
+    await answer(query)
     picked = [s for s in offered if s.id in chosen]
     await query.edit_message_text(
         context.t(
@@ -218,7 +218,7 @@ async def pressed_form(update: Update, context: Context) -> None:
     if step == "abort":
         new: dict[str, Any] | None = None
     elif expected.get(str(step)) != form["step"]:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     elif step == "done":
         if not form["chosen"]:
@@ -246,7 +246,7 @@ async def pressed_form(update: Update, context: Context) -> None:
     if not await context.db.write(save):
         await _alert(update, context, "duplicate_alert")
         return
-    await notices.answer(query)
+    await answer(query)
     if new is None:
         await query.edit_message_text(context.t("leave.aborted"))
     elif step == "done":
@@ -453,10 +453,10 @@ async def send_request(update: Update, context: Context, form: dict[str, Any]) -
         if label:
             await _alert(update, context, label)
         else:
-            await notices.answer(query, context.label("buttons.stale"))
+            await answer(query, context.label("buttons.stale"))
         return
     data.outbox.wake()
-    await notices.answer(query)
+    await answer(query)
     await leave_jobs.replan(data)
     request = await leave.get_request(context.db, result)
     await query.edit_message_text(

@@ -10,7 +10,7 @@ from bot.context import Context
 from bot.roles import Role
 from handlers import leave_jobs
 from handlers import leave_notices as notices
-from handlers.common import viewer_of
+from handlers.common import answer, viewer_of
 from storage import audit, leave, updates
 from storage.db import Tx
 
@@ -21,7 +21,7 @@ async def pressed_cancel(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     viewer = viewer_of(context)
     if viewer.person is None or decoded is None:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     request_id = int(decoded.args[0])
     now = context.bot_data.clock.now()
@@ -64,12 +64,12 @@ async def pressed_cancel(update: Update, context: Context) -> None:
     result = await context.db.write(change)
     if result not in ("cancelled", "withdrawn"):
         if result == "stale":
-            await notices.answer(query, context.label("buttons.stale"))
+            await answer(query, context.label("buttons.stale"))
         else:
-            await notices.answer(query, context.label(f"leave.{result}"))
+            await answer(query, context.label(f"leave.{result}"))
         return
     data.outbox.wake()
-    await notices.answer(query)
+    await answer(query)
     await leave_jobs.replan(data)
     await query.edit_message_text(context.t(f"leave.{result}"))
 
@@ -87,7 +87,7 @@ async def report_back(update: Update, context: Context) -> None:
         return
     decoded: Callback | None = unpack(query.data) if query else None
     if query is not None and decoded is None:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     only = int(decoded.args[0]) if decoded else None
     person_id = viewer.person.id
@@ -130,5 +130,5 @@ async def report_back(update: Update, context: Context) -> None:
 
     result, given = await context.db.write(back)
     if query is not None:
-        await notices.answer(query)
+        await answer(query)
     await message.reply_text(context.t(f"leave.{result}", given_back=given))

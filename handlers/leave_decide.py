@@ -19,7 +19,7 @@ from bot.callbacks import Action, pack, unpack
 from bot.context import BotData, Context
 from handlers import leave_jobs
 from handlers import leave_notices as notices
-from handlers.common import PRIVATE, viewer_of
+from handlers.common import PRIVATE, answer, viewer_of
 from storage import audit, leave, leave_effects, updates
 from storage.db import Tx
 
@@ -127,7 +127,7 @@ async def _refuse(update: Update, context: Context, code: str, request_id: int) 
     """Answer a press that changes nothing, naming who decided when someone did."""
     query = update.callback_query
     if code == "stale":
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     values: dict[str, Any] = {}
     if code == "closed":
@@ -140,7 +140,7 @@ async def _refuse(update: Update, context: Context, code: str, request_id: int) 
             "name": last.decider_name if last else "",
             "at": notices.moment_view(last.decided_at, info.zone) if last else None,
         }
-    await notices.answer(query, context.label(f"leave.{code}", **values))
+    await answer(query, context.label(f"leave.{code}", **values))
 
 
 async def pressed_approve(update: Update, context: Context) -> None:
@@ -149,7 +149,7 @@ async def pressed_approve(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     viewer = viewer_of(context)
     if viewer.person is None or decoded is None:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     request_id, level = int(decoded.args[0]), int(decoded.args[1])
     now = context.bot_data.clock.now()
@@ -173,7 +173,7 @@ async def pressed_approve(update: Update, context: Context) -> None:
         await _refuse(update, context, result, request_id)
         return
     context.bot_data.outbox.wake()
-    await notices.answer(query)
+    await answer(query)
     await leave_jobs.replan(context.bot_data)
     await _edit_own_card(context, query, request_id, level)
 
@@ -191,7 +191,7 @@ async def pressed_reject(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     viewer = viewer_of(context)
     if viewer.person is None or decoded is None:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     request_id, level = int(decoded.args[0]), int(decoded.args[1])
     now = context.bot_data.clock.now()
@@ -212,7 +212,7 @@ async def pressed_reject(update: Update, context: Context) -> None:
     if result:
         await _refuse(update, context, result, request_id)
         return
-    await notices.answer(query)
+    await answer(query)
     await query.message.reply_text(
         context.t("leave.ask_reject_reason", max=leave_rules.MAX_REASON_CHARS)
     )

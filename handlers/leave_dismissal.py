@@ -21,7 +21,7 @@ from bot.callbacks import Action, unpack
 from bot.context import BotData, Context
 from bot.outbox import message
 from handlers import leave_notices as notices
-from handlers.common import viewer_of
+from handlers.common import answer, viewer_of
 from storage import audit, leave, outbox, updates
 from storage.db import Queryable, Tx
 from storage.leave_effects import LIMIT_DECISIONS
@@ -134,7 +134,7 @@ async def _refuse(
 ) -> None:
     """Answer a press that changes nothing, naming who recorded what when someone did."""
     if code == "stale":
-        await notices.answer(update.callback_query, context.label("buttons.stale"))
+        await answer(update.callback_query, context.label("buttons.stale"))
         return
     values: dict[str, Any] = {}
     if code == "limit_decided":
@@ -144,7 +144,7 @@ async def _refuse(
         )
         values = {k: decided[k] for k in ("name", "decision", "at")}
         code = "limit_decided_alert"
-    await notices.answer(update.callback_query, context.label(f"leave.{code}", **values))
+    await answer(update.callback_query, context.label(f"leave.{code}", **values))
 
 
 async def pressed(update: Update, context: Context) -> None:
@@ -153,7 +153,7 @@ async def pressed(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     viewer = viewer_of(context)
     if viewer.person is None or decoded is None or decoded.args[2] not in LIMIT_DECISIONS:
-        await notices.answer(query, context.label("buttons.stale"))
+        await answer(query, context.label("buttons.stale"))
         return
     class_id, person_id, decision = int(decoded.args[0]), int(decoded.args[1]), decoded.args[2]
     decider_id = viewer.person.id
@@ -189,7 +189,7 @@ async def pressed(update: Update, context: Context) -> None:
     if result not in ("done", "ask"):
         await _refuse(update, context, result, class_id, person_id)
         return
-    await notices.answer(query)
+    await answer(query)
     if result == "ask":
         name, _ = await leave.person_name(context.db, person_id)
         await query.message.reply_text(

@@ -13,8 +13,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import class_settings, leave_limit
 from bot.callbacks import Action, pack
@@ -127,19 +126,6 @@ async def request_view(
             await leave.limit_decision(db, info.row.id, request.person_id), info.zone
         ),
     }
-
-
-async def answer(query: CallbackQuery, text: str | None = None) -> None:
-    """Answer a button press (as an alert when there is text).
-
-    A redelivered press was answered the first time; Telegram refuses a second answer, and
-    there is nobody left waiting for it.
-    """
-    try:
-        await query.answer(text, show_alert=text is not None)
-    except BadRequest as error:
-        if "query is too old" not in str(error).lower():
-            raise
 
 
 def decide_keyboard(

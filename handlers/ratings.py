@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import CallbackQuery, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -28,7 +28,7 @@ from bot.callbacks import Action, Callback, unpack
 from bot.context import Context
 from bot.rating_rules import Form
 from handlers import identity, rating_progress
-from handlers.common import PRIVATE, viewer_of
+from handlers.common import PRIVATE, answer, viewer_of
 from storage import ratings, updates
 from storage.db import Tx
 from storage.ratings import Lecture
@@ -71,17 +71,17 @@ async def pressed(update: Update, context: Context) -> None:
     if query.message is None or query.message.chat.id != query.from_user.id:
         # Someone else's form (a message in another chat, or an inline one): the data would
         # rate as the presser, on a message that is not theirs. Refused, nothing stored.
-        await _answer(query, context.label("ratings.not_yours"), show_alert=True)
+        await answer(query, context.label("ratings.not_yours"), alert=True)
         return
     decoded = unpack(query.data)
     lecture = await ratings.lecture(context.db, int(decoded.args[0])) if decoded else None
     if viewer.person is None or decoded is None or lecture is None:
-        await _answer(query, context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"), alert=True)
         return
     person_id = viewer.person.id
     refused = await _refusal(context, lecture, person_id)
     if refused:
-        await _answer(query, refused, show_alert=True)
+        await answer(query, refused, alert=True)
         return
     dims = rating_views.dimensions_of(lecture)
     stored = await ratings.form(context.db, person_id, lecture.id)
@@ -93,14 +93,12 @@ async def pressed(update: Update, context: Context) -> None:
         form = rating_rules.start(dims, await ratings.rating_of(context.db, lecture.id, person_id))
     changed = _apply(decoded, form, dims)
     if changed is None:  # forged: a question or score that does not exist
-        await _answer(query, context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"), alert=True)
         return
     changed.message_id = query.message.message_id if query.message else form.message_id
     now = context.bot_data.clock.now()
     await context.db.write(lambda tx: _save(tx, person_id, lecture.id, changed, now))
-    await _answer(
-        query, context.label("ratings.type_comment") if changed.awaiting_comment else None
-    )
+    await answer(query, context.label("ratings.type_comment") if changed.awaiting_comment else None)
     text, keyboard = rating_views.form_view(context.texts, context.locale, lecture, changed)
     await _edit(query.edit_message_text(text, reply_markup=keyboard))
 
@@ -160,9 +158,9 @@ async def _submit(update: Update, context: Context, lecture: Lecture, form: Form
 
     result = await context.db.write(submit)
     if result != "saved" or form is None:
-        await _answer(query, context.label(f"ratings.{result}"), show_alert=result != "saved")
+        await answer(query, context.label(f"ratings.{result}"), alert=result != "saved")
         return
-    await _answer(query, context.label("ratings.saved"))
+    await answer(query, context.label("ratings.saved"))
     text, keyboard = rating_views.submitted_view(context.texts, context.locale, lecture, form)
     await _edit(query.edit_message_text(text, reply_markup=keyboard))
 
@@ -222,15 +220,6 @@ async def typed_comment(update: Update, context: Context) -> None:
         )
     await message.reply_text(context.t("ratings.comment_saved"))
     raise ApplicationHandlerStop
-
-
-async def _answer(query: CallbackQuery, text: str | None = None, show_alert: bool = False) -> None:
-    """Answer a press; a redelivered press was answered the first time, which is fine."""
-    try:
-        await query.answer(text, show_alert=show_alert)
-    except BadRequest as error:
-        if "query is too old" not in str(error).lower():
-            raise
 
 
 async def _edit(call: object) -> None:

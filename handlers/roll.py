@@ -20,7 +20,7 @@ from bot.context import Context
 from bot.roles import Role
 from handlers.checkin.common import hhmm, window_of
 from handlers.checkin.notices import roll_of, summary_values
-from handlers.common import PRIVATE, viewer_of
+from handlers.common import PRIVATE, answer, viewer_of
 from storage import attendance, audit, people, updates
 from storage.attendance import MARK_FORM, SessionRow
 from storage.classes import Membership
@@ -93,10 +93,10 @@ async def refresh_pressed(update: Update, context: Context) -> None:
         or viewer.person is None
         or not await attendance.has_role(context.db, session.class_id, viewer.person.id, _VIEW)
     ):
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     text, keyboard = await _render(context, session)
-    await query.answer()
+    await answer(query)
     try:
         await query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest as error:
@@ -165,7 +165,7 @@ async def mark_pressed(update: Update, context: Context) -> None:
     viewer = viewer_of(context)
     decoded = unpack(query.data)
     if decoded is None or viewer.person is None or decoded.args[2] not in set(MANUAL_STATUSES):
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     session_id, person_id, status = int(decoded.args[0]), int(decoded.args[1]), str(decoded.args[2])
     session = await attendance.session_by_id(context.db, session_id)
@@ -178,7 +178,7 @@ async def mark_pressed(update: Update, context: Context) -> None:
         or not await attendance.has_role(context.db, session.class_id, manager_id, (Role.MANAGER,))
         or not await attendance.has_role(context.db, session.class_id, person_id, (Role.TRAINEE,))
     ):
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     reason = str(form["reason"])
     now = context.bot_data.clock.now()
@@ -209,7 +209,7 @@ async def mark_pressed(update: Update, context: Context) -> None:
         await attendance.drop_form(tx, manager_id, MARK_FORM)
 
     await context.db.write(op)
-    await query.answer()
+    await answer(query)
     person = await people.by_id(context.db, person_id)
     await query.edit_message_text(
         context.t(

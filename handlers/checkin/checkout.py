@@ -9,7 +9,7 @@ from bot.callbacks import Action, pack, unpack
 from bot.context import Context
 from bot.roles import Role
 from handlers.checkin.common import choice_keyboard, hhmm, settings_of, window_of
-from handlers.common import viewer_of
+from handlers.common import answer, viewer_of
 from storage import attendance, updates
 from storage.attendance import SessionRow
 from storage.db import Tx
@@ -67,16 +67,16 @@ async def checkout_button(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     viewer = viewer_of(context)
     if decoded is None or viewer.person is None:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     session = await attendance.session_by_id(context.db, int(decoded.args[0]))
     allowed = session is not None and await attendance.has_role(
         context.db, session.class_id, viewer.person.id, (Role.TRAINEE,)
     )
     if session is None or not allowed:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
-    await query.answer()
+    await answer(query)
     if decoded.action is Action.CHECKOUT_EARLY:
         await query.edit_message_reply_markup(None)
     await _checkout(

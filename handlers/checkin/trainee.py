@@ -20,7 +20,7 @@ from handlers.checkin.common import (
     settings_of,
     window_of,
 )
-from handlers.common import viewer_of
+from handlers.common import answer, viewer_of
 from storage import attendance, updates
 from storage.attendance import PROOF_FORM, SessionRow
 from storage.db import Tx
@@ -82,16 +82,16 @@ async def checkin_button(update: Update, context: Context) -> None:
     decoded = unpack(query.data)
     viewer = viewer_of(context)
     if decoded is None or viewer.person is None:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
     session = await attendance.session_by_id(context.db, int(decoded.args[0]))
     allowed = session is not None and await attendance.has_role(
         context.db, session.class_id, viewer.person.id, (Role.TRAINEE,)
     )
     if session is None or not allowed:
-        await query.answer(context.label("buttons.stale"), show_alert=True)
+        await answer(query, context.label("buttons.stale"))
         return
-    await query.answer()
+    await answer(query)
     now = context.bot_data.clock.now()
     if session.cancelled or now >= session.ends_at:
         await update.effective_message.reply_text(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.callbacks import Action, pack
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.testing import Fault
 from storage.db import Database
 from storage.imports import apply_plan
 from tests.checkin.support import (
@@ -137,3 +138,22 @@ async def test_an_old_reminders_button_after_the_session_is_over(
     assert await attendance_rows(db) == [row]
     answers = bot.telegram.calls_of("answerCallbackQuery")
     assert len(answers) == 3
+
+
+async def test_a_failed_button_answer_still_checks_in(
+    bot: BotHarness, db: Database, clock: ManualClock, example_class: ClassPlan
+) -> None:
+    """The answer only stops the spinner: Telegram failing it must not undo or hide the check-in."""
+    await set_settings(db, checkin_mode="none")
+    user = await trainee(bot, example_class, 0)
+    sid = await session_id(db)
+    clock.set(S01_START - timedelta(minutes=15))
+    assert f"session:{sid}:remind" in await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    reminder = user.last()
+    [[button]] = reminder.reply_markup["inline_keyboard"]
+    clock.set(S01_START + timedelta(minutes=1))
+    bot.telegram.fail_next("answerCallbackQuery", Fault.server_error(500))
+    [reply] = await user.presses_button(reminder, button["text"])
+    assert "已签到" in reply.text
+    assert len(await attendance_rows(db)) == 1
