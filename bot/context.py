@@ -28,8 +28,6 @@ class BotData:
     outbox: Outbox
     planners: tuple[Planner, ...]  # every feature's timed work, see bot/jobs.py
     scheduler: Scheduler  # puts the planners' jobs in the JobQueue, see bot/scheduler.py
-    # ratings: jobs that must send what the outbox's JSON cannot carry (a chart photo).
-    bot: ExtBot[None]
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,22 @@
 """The timed work of ratings: the prompt at a session's end, one reminder, the summary.
 
 Every job is idempotent: messages are queued under keys naming their cause
-(``rating:prompt:session:42:person:7``), and the chart photo, which cannot travel in the
-outbox's JSON, is sent by the summary job itself and recorded as a sent outbox row under
-its own key, so running a job twice sends nothing twice.
+(``rating:prompt:session:42:person:7``), the chart photo too (``bot.outbox.photo``), right
+after its summary in the same transaction, so running a job twice sends nothing twice and
+the chart never arrives before the text.
 """
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from telegram.error import BadRequest, Forbidden
-
 from bot import rating_chart, rating_rules, rating_stats, rating_views
 from bot.jobs import PlannedJob
-from bot.outbox import message
-from bot.texts import Locale
+from bot.outbox import message, photo
 from storage import ratings
 from storage.db import Database, Tx
 from storage.outbox import enqueue
@@ -28,7 +24,6 @@ from storage.outbox import enqueue
 if TYPE_CHECKING:
     from bot.context import BotData
 
-_LOGGER = logging.getLogger(__name__)
 
 # Sessions that ended longer ago than this are past every window a class would set.
 HORIZON = timedelta(days=45)
@@ -144,61 +139,30 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
         text = rating_views.summary_text(data.texts, locale, lecture, summary, delta, attendees)
         sends.append((instructor, locale, text))
 
+    # No chart for nothing to draw, or for the figures of too few answers.
+    chart = None
+    if summary.responses and not summary.figures_withheld:
+        chart = rating_chart.render([summary.averages[d] for d in dims], summary.distribution)
+
     async def write(tx: Tx) -> None:
         await ratings.drop_forms(tx, session_id)
         # The window is closed: the one-per-person rule needs the person no more.
         await ratings.anonymise(tx, session_id)
-        for instructor, _, text in sends:
-            await enqueue(
-                tx,
-                key=f"rating:summary:session:{session_id}:person:{instructor.person_id}",
-                chat_id=instructor.telegram_user_id,
-                person_id=instructor.person_id,
-                payload=message(text),
-                now=now,
-            )
+        for instructor, locale, text in sends:
+            about = f"session:{session_id}:person:{instructor.person_id}"
+            to = {"chat_id": instructor.telegram_user_id, "person_id": instructor.person_id}
+            await enqueue(tx, key=f"rating:summary:{about}", payload=message(text), now=now, **to)
+            if chart is not None:
+                caption = rating_views.chart_caption(data.texts, locale, lecture)
+                payload = photo(chart, filename=f"rating-{session_id}.png", caption=caption)
+                await enqueue(
+                    tx,
+                    key=f"rating:chart:{about}",
+                    method="sendPhoto",
+                    payload=payload,
+                    now=now,
+                    **to,
+                )
 
     await db.write(write)
     data.outbox.wake()
-    if summary.responses == 0 or summary.figures_withheld:
-        return  # no chart: nothing to draw, or figures of too few answers
-    chart = rating_chart.render([summary.averages[d] for d in dims], summary.distribution)
-    for instructor, locale, _ in sends:
-        await _send_chart(data, lecture, instructor, locale, chart, now)
-
-
-async def _send_chart(
-    data: BotData,
-    lecture: ratings.Lecture,
-    instructor: ratings.Recipient,
-    locale: Locale,
-    chart: bytes,
-    now: datetime,
-) -> None:
-    key = f"rating:chart:session:{lecture.id}:person:{instructor.person_id}"
-    if instructor.telegram_user_id is None or await ratings.chart_sent(data.db, key):
-        return
-    try:
-        sent = await data.bot.send_photo(
-            instructor.telegram_user_id,
-            photo=chart,
-            caption=rating_views.chart_caption(data.texts, locale, lecture),
-            filename=f"rating-{lecture.id}.png",
-        )
-    except (BadRequest, Forbidden):
-        # Refused or blocked: trying again would fail the same way; the text went anyway.
-        _LOGGER.warning("rating chart %s refused by Telegram", key, exc_info=True)
-        return
-    # Any other TelegramError (network, flood) propagates: the scheduler runs the job again
-    # at its next replan, and only the chart, not yet recorded, is sent then.
-    await data.db.write(
-        lambda tx: ratings.record_chart(
-            tx,
-            key=key,
-            chat_id=instructor.telegram_user_id or 0,
-            person_id=instructor.person_id,
-            chart=f"session:{lecture.id}",
-            message_id=sent.message_id,
-            now=now,
-        )
-    )

@@ -291,37 +291,3 @@ async def delete_form(tx: Tx, person_id: int, session_id: int) -> None:
 async def drop_forms(tx: Tx, session_id: int) -> None:
     """Drop every half-filled form of a session whose window closed."""
     await tx.execute("DELETE FROM forms WHERE kind = ?", (f"{FORM_PREFIX}{session_id}",))
-
-
-async def chart_sent(db: Queryable, key: str) -> bool:
-    """Whether the summary chart under this key went out (recorded as a sent outbox row)."""
-    row = await db.fetchone(
-        "SELECT 1 FROM outbox WHERE idempotency_key = ? AND status = 'sent'", (key,)
-    )
-    return row is not None
-
-
-async def record_chart(
-    tx: Tx, *, key: str, chat_id: int, person_id: int, chart: str, message_id: int, now: datetime
-) -> None:
-    """Record a chart photo sent directly (bytes cannot travel in the outbox's JSON).
-
-    The row is written already 'sent', so the outbox sender never picks it up; it is the
-    idempotency record, and shows in reports like any other sent message.
-    """
-    await tx.execute(
-        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"
-        " status, attempts, telegram_message_id, created_at, sent_at)"
-        " VALUES (?, ?, ?, 'sendPhoto', ?, ?, 'sent', 1, ?, ?, ?)"
-        " ON CONFLICT (idempotency_key) DO NOTHING",
-        (
-            key,
-            chat_id,
-            person_id,
-            json.dumps({"chart": chart}),
-            to_db(now),
-            message_id,
-            to_db(now),
-            to_db(now),
-        ),
-    )
