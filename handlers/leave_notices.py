@@ -20,7 +20,7 @@ from bot.callbacks import Action, pack
 from bot.class_settings import ClassSettings
 from bot.context import BotData
 from bot.leave_limit import Tally
-from bot.outbox import message
+from bot.outbox import edit_of, message
 from bot.texts import Locale, parse_locale
 from storage import leave, outbox
 from storage.classes import ClassRow
@@ -223,34 +223,38 @@ async def close_cards(
     *,
     skip_message: tuple[int, int] | None = None,
 ) -> None:
-    """Edit every sent card of a level to show how it ended; drop those not sent yet.
+    """Edit every card of a level to show how it ended; drop those not sent yet.
 
     ``skip_message`` is the (chat, message) the presser's own card, edited by the handler.
+    A card still pending may be in flight at this very moment, so dropping it is not
+    enough: its edit names the card's outbox row (``edit_of``) and follows it if it was
+    sent after all; if the drop came first, the edit is dropped too.
     """
     request = await leave.get_request(tx, request_id)
     if request is None:
         return
     view = await request_view(tx, info, request, now)
     for card in await leave.cards(tx, request_id, level):
+        if skip_message is not None and card.chat_id == skip_message[0]:
+            # The presser's own card (one per chat and level), sent even if its result is
+            # not recorded yet; the handler edits it.
+            continue
         if card.status == "pending":
             await outbox.mark_failed(tx, card.outbox_id, "dropped", "request closed before sending")
-            continue
-        if card.status != "sent" or card.message_id is None:
-            continue
-        if skip_message == (card.chat_id, card.message_id):
+        elif card.status != "sent" or card.message_id is None:
             continue
         who = await leave.recipient(tx, card.person_id) if card.person_id else None
         locale = locale_of(data, who, info) if who else info.settings.locale
+        closed = message(data.texts.render(locale, "leave.card_closed", r=view, level=level))
         await outbox.enqueue(
             tx,
             key=f"leave:{request_id}:close:{level}:{request.status}:card:{card.outbox_id}",
             chat_id=card.chat_id,
             person_id=card.person_id,
             method="editMessageText",
-            payload={
-                "message_id": card.message_id,
-                **message(data.texts.render(locale, "leave.card_closed", r=view, level=level)),
-            },
+            payload=edit_of(card.outbox_id, closed)
+            if card.message_id is None
+            else {"message_id": card.message_id, **closed},
             now=now,
         )
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from telegram import Bot
 
 from bot.callbacks import Action, pack
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.outbox import Outbox
+from bot.testing import FakeRequest, FakeTelegram
 from storage import leave
 from storage.db import Database
-from tests.harness import BotHarness
+from tests.harness import BotHarness, Person
 from tests.leave.helpers import (
     alert,
     ask,
@@ -382,3 +386,48 @@ async def test_time_passes_for_a_request(
     await people.manager.presses(nudges[0].message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
     assert "已过期" in alert(bot)
     assert await snapshot(db) == before
+
+
+class _InFlight(FakeRequest):
+    """Holds the second manager's card on its way until the first manager has decided."""
+
+    def __init__(self, telegram: FakeTelegram, first: Person, second: Person) -> None:
+        super().__init__(telegram)
+        self.first, self.second = first, second
+        self.first_card_out = asyncio.Event()
+        self.decide: Callable[[], Awaitable[None]] | None = None
+
+    async def do_request(self, url: str, method: str, request_data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        chat = (request_data.json_parameters if request_data else {}).get("chat_id")
+        if url.endswith("/sendMessage") and chat == str(self.second.id) and self.decide:
+            decide, self.decide = self.decide, None
+            await self.first_card_out.wait()
+            await decide()  # the request is decided while this card is on its way
+        answer = await super().do_request(url, method, request_data, *args, **kwargs)
+        if url.endswith("/sendMessage") and chat == str(self.first.id):
+            self.first_card_out.set()
+        return answer
+
+
+async def test_a_card_in_flight_when_another_manager_decides_is_closed_too(
+    bot: BotHarness, example_class: ClassPlan, db: Database, clock: ManualClock
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    request = _InFlight(bot.telegram, people.manager, people.manager2)
+
+    async def decide() -> None:
+        await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
+
+    request.decide = decide
+    sender = Outbox(Bot(bot.telegram.token, request=request), db, clock)
+    await sender.flush()  # both cards; the second goes out after the decision dropped it
+    assert await status_of(db, request_id) == "approved"
+    await sender.flush()
+    [other] = [m for m in people.manager2.chat() if (m.text or "").startswith("请假申请")]
+    assert other.edited and "李红梅 批准" in other.text and not other.button_texts
+    # The presser's own card was edited by the press itself, and only once.
+    [own] = [m for m in people.manager.chat() if (m.text or "").startswith("请假申请")]
+    assert "已批准" in own.text and not own.button_texts
+    failed = await db.fetchone("SELECT count(*) FROM outbox WHERE status = 'failed'")
+    assert failed[0] == 0
