@@ -51,9 +51,11 @@ instructor_remind_before_min    教师提醒分钟    60           instructors a
                                                              minutes before their session
 rating_window_minutes           测评时限分钟    1440         a session can be rated for this many
                                                              minutes after it ends
-rating_min_responses            测评最少人数    3            an instructor sees a summary only
-                                                             from this many ratings, so no single
-                                                             rating can be traced back
+rating_min_responses            测评最少人数    3            a session's figures, chart and
+                                                             comments are shown to no one until
+                                                             this many rated it (below: only the
+                                                             count), nor pooled into any table,
+                                                             so no rating can be traced back
 rating_dimensions               测评维度        content,     the questions of the rating form, in
                                                 teaching,    order, separated by commas; each
                                                 relevance,   one's wording is the ``dimension``

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 SCORES: Final = (1, 2, 3, 4, 5)
@@ -157,16 +157,29 @@ class Lecture:
 def pool(lectures: Sequence[Lecture], dimensions: Sequence[str]) -> Summary:
     """Several lectures' ratings together (an instructor's row, a history).
 
-    Pooled figures may include lectures too little rated to show alone; but a pool of
-    fewer ratings than its lectures' highest threshold shows counts only, since it is in
-    effect one such lecture.
+    The figures take in only lectures rated by at least their class's threshold: if a pool
+    took in one too little rated to show alone, two pools that differ by that lecture (two
+    periods, the history before and after it closed) would give its figures away by
+    difference. The count of answers takes in every lecture, and ``figures_withheld``
+    says that some answers are counted but not in the figures. A pool of fewer ratings
+    than its lectures' highest threshold shows counts only.
     """
-    return summarize(
-        [r for lecture in lectures for r in lecture.ratings],
+    shown = [
+        r
+        for lecture in lectures
+        if shown_alone(lecture.ratings, lecture.min_responses)
+        for r in lecture.ratings
+    ]
+    pooled = summarize(
+        shown,
         dimensions,
         min_responses=max((lecture.min_responses for lecture in lectures), default=1),
         rng=random.Random(0),
     )
+    answered = sum(len(lecture.ratings) for lecture in lectures)
+    if answered == len(shown):
+        return pooled
+    return replace(pooled, responses=answered, figures_withheld=True)
 
 
 @dataclass(frozen=True)

@@ -142,14 +142,15 @@ async def test_a_session_below_the_threshold_shows_counts_only_to_everyone(
     admin = received(scene, scene.admin)
     assert "陈志远 | 1 | 2 | - | - | - | - | - *" in admin.texts[-2]
     [sheet] = admin.documents
-    assert "陈志远 | 1 | 2 |  |  |  |  |  | 参评人数不足" in sheet
+    assert "陈志远 | 1 | 2 |  |  |  |  |  | 部分课程参评人数不足" in sheet
 
 
 async def test_the_tables_leave_out_an_open_session_but_keep_the_closed_ones(
     scene: Scene,
 ) -> None:
     """S01 closed with figures; S02, which 陈志远 also teaches, still open with one answer:
-    his row is S01's alone; S02 counts once closed, pooled, and never alone."""
+    his row is S01's alone; S02 counts once closed, in the answers, never in the figures
+    (pooled, its one answer would show by the difference with the earlier table)."""
     await ended(scene)
     for trainee in scene.trainees[:3]:
         await rate(trainee, (4, 4, 4, 4))
@@ -172,10 +173,10 @@ async def test_the_tables_leave_out_an_open_session_but_keep_the_closed_ones(
     assert "陈志远 | 1 | 3 | 4.00 | 4.00 | 4.00 | 4.00 | 1.00" in admin.documents[-1]
     [mine] = [t for t in received(scene, scene.instructor).texts if "我的课程测评" in t]
     assert "专题讲座" not in mine and "另有 1 次" in mine and "总满意率 100.0%" in mine
-    # Once S02 closes: pooled with S01 in 陈志远's row, withheld in 王建国's, its only one.
+    # Once S02 closes: counted in 陈志远's answers but not his figures, withheld in 王建国's.
     scene.clock.set(CLOSES + timedelta(hours=6))
     table, _ = await scene.admin.says("/instructors")
-    assert "陈志远 | 2 | 4 | 3.25 | 3.25 | 3.25 | 3.25 | 75.0% ⚠" in table.text
+    assert "陈志远 | 2 | 4 | 4.00 | 4.00 | 4.00 | 4.00 | 100.0% *" in table.text
     assert "王建国 | 1 | 1 | - | - | - | - | - *" in table.text
 
 
