@@ -7,6 +7,7 @@ deliberately stricter than Telegram it says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -372,8 +373,23 @@ def _is_removed(char: str) -> bool:
     return char == "\r" or 0x2028 <= code <= 0x202E or char in "\u0333\u033f\u030a"
 
 
+# What _clean changes or has to count twice (UTF-16 pairs); most texts have none of it.
+_NEEDS_CLEANING = re.compile(
+    "[\x00-\x09\x0b-\x1f\u2028-\u202e\u0333\u033f\u030a\U00010000-\U0010ffff]"
+)
+
+
 def _clean(text: str, entities: list[dict[str, Any]]) -> FormattedText:
     """Replace control characters by spaces and drop the ones Telegram drops."""
+    if _NEEDS_CLEANING.search(text) is None:
+        # Nothing moves: offsets stay, only entities running past the end are cut.
+        size = len(text)
+        fixed = []
+        for entity in entities:
+            start, end = min(entity["offset"], size), min(entity["offset"] + entity["length"], size)
+            if end > start:
+                fixed.append({**entity, "offset": start, "length": end - start})
+        return text, fixed
     out: list[str] = []
     position_map: list[int] = []  # old UTF-16 offset -> new UTF-16 offset
     new_offset = 0
@@ -398,6 +414,8 @@ def _clean(text: str, entities: list[dict[str, Any]]) -> FormattedText:
 
 def _utf16_units(text: str) -> list[str]:
     """One entry per UTF-16 code unit; the second half of a pair is ""."""
+    if not text or max(text) <= "\uffff":
+        return list(text)
     units: list[str] = []
     for char in text:
         units.append(char)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import mimetypes
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from bot.testing.clone import clone
 from bot.testing.faults import FakeTimeout, Fault, FaultPlan
 from bot.testing.methods import HANDLERS, BotApiMethods, Files, Upload, scope_key
 from bot.testing.params import safe_decode
@@ -134,7 +134,7 @@ class FakeTelegram(BotApiMethods):
             raise ValueError("user ids are positive")
         user = user_dict(user_id, first_name, last_name, username, language_code)
         self._users[user_id] = user
-        return copy.deepcopy(user)
+        return clone(user)
 
     def add_group(self, chat_id: int, title: str) -> dict[str, Any]:
         """Create a group (negative id) that already contains the bot."""
@@ -142,7 +142,7 @@ class FakeTelegram(BotApiMethods):
             raise ValueError("group chat ids are negative")
         chat = ChatState(group_chat_dict(chat_id, title))
         self._chats[chat_id] = chat
-        return copy.deepcopy(chat.info)
+        return clone(chat.info)
 
     def block(self, user_id: int) -> dict[str, Any] | None:
         """The user blocks the bot; returns the my_chat_member update (None if already)."""
@@ -207,7 +207,7 @@ class FakeTelegram(BotApiMethods):
             **body,
         }
         chat.messages[message["message_id"]] = StoredMessage(
-            copy.deepcopy(message), False, kind, html, None
+            clone(message), False, kind, html, None
         )
         if chat.keyboard and chat.keyboard.get("one_time_keyboard"):
             chat.keyboard = None
@@ -297,7 +297,7 @@ class FakeTelegram(BotApiMethods):
         chat = self._user_chat(user_id)
         stored = chat.live(message_id)
         message = (
-            copy.deepcopy(stored.message)
+            clone(stored.message)
             if stored is not None
             else inaccessible_message(chat.info, message_id)
         )
@@ -322,7 +322,7 @@ class FakeTelegram(BotApiMethods):
         chat = self._chats.get(user_id)
         stored = chat.live(message_id) if chat else None
         markup = stored.inline_markup if stored else None
-        return copy.deepcopy(markup["inline_keyboard"]) if markup else []
+        return clone(markup["inline_keyboard"]) if markup else []
 
     def press_button(self, user_id: int, message_id: int, text: str) -> dict[str, Any]:
         """Press the inline button labelled ``text``; fails if the message has no such button."""
@@ -352,7 +352,7 @@ class FakeTelegram(BotApiMethods):
     def keyboard(self, user_id: int) -> dict[str, Any] | None:
         """The reply keyboard the user currently sees under the input field."""
         chat = self._chats.get(user_id)
-        return copy.deepcopy(chat.keyboard) if chat else None
+        return clone(chat.keyboard) if chat else None
 
     def is_blocked(self, user_id: int) -> bool:
         """Whether the user currently blocks the bot."""
@@ -362,11 +362,11 @@ class FakeTelegram(BotApiMethods):
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:
         """What the bot answered to a callback query (None while unanswered)."""
         query = self._callbacks.get(query_id)
-        return copy.deepcopy(query.answer) if query else None
+        return clone(query.answer) if query else None
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates not yet confirmed by the bot."""
-        return copy.deepcopy(self._pending)
+        return clone(self._pending)
 
     def visible_commands(
         self, user_id: int, language_code: str | None = None
@@ -383,16 +383,12 @@ class FakeTelegram(BotApiMethods):
             for code in (language, ""):
                 commands = self._commands.get((scope_key(scope), code))
                 if commands:
-                    return copy.deepcopy(commands)
+                    return clone(commands)
         return []
 
     def sent(self, user_id: int | None = None) -> list[dict[str, Any]]:
         """Messages the bot sent (as returned at send time), oldest first."""
-        return [
-            copy.deepcopy(m)
-            for m in self._sent_log
-            if user_id is None or m["chat"]["id"] == user_id
-        ]
+        return [clone(m) for m in self._sent_log if user_id is None or m["chat"]["id"] == user_id]
 
     def calls_of(self, method: str) -> list[RecordedCall]:
         """Recorded calls of one method (case-insensitive)."""
@@ -511,9 +507,7 @@ class FakeTelegram(BotApiMethods):
     ) -> None:
         uploads = {name: (upload[0], bytes(upload[1]), upload[2]) for name, upload in files.items()}
         self.calls.append(
-            RecordedCall(
-                method, copy.deepcopy(params), status, copy.deepcopy(response), uploads, fault
-            )
+            RecordedCall(method, clone(params), status, clone(response), uploads, fault)
         )
 
     # -------------------------------------------------------------- updates
@@ -525,11 +519,11 @@ class FakeTelegram(BotApiMethods):
 
     def _enqueue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._last_update_id += 1
-        update = {"update_id": self._last_update_id, kind: copy.deepcopy(payload)}
+        update = {"update_id": self._last_update_id, kind: clone(payload)}
         if self._wants(kind):
             self._pending.append(update)
             self._notify()
-        return copy.deepcopy(update)
+        return clone(update)
 
     def _start_poll(self) -> None:
         """A new getUpdates request: an older one still waiting will answer 409."""
@@ -551,7 +545,7 @@ class FakeTelegram(BotApiMethods):
             self._pending = [u for u in self._pending if u["update_id"] >= offset]
         elif offset < 0:  # only the last -offset updates survive
             self._pending = self._pending[offset:]
-        return copy.deepcopy(self._pending[:limit])
+        return clone(self._pending[:limit])
 
     def _notify(self) -> None:
         """Wake long polls, also when called from another thread than their loop."""

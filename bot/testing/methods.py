@@ -6,7 +6,6 @@ a refused call leaves the fake exactly as it was (like Telegram).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.testing.clone import clone
 from bot.testing.params import decode_chat_id
 from bot.testing.rules import (
     FloodLimiter,
@@ -114,7 +114,7 @@ class BotApiMethods:
         check_reply_markup(markup, private_chat=chat.is_private)
         if not any(kind in markup for kind in _MARKUP_KINDS) or markup.get("inline_keyboard") == []:
             return None
-        return copy.deepcopy(markup)
+        return clone(markup)
 
     @staticmethod
     def _edit_markup(chat: ChatState, params: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -125,7 +125,7 @@ class BotApiMethods:
         check_reply_markup(markup, private_chat=chat.is_private)
         if any(kind in markup for kind in _MARKUP_KINDS[1:]):
             raise bad_request("inline keyboard expected")
-        return copy.deepcopy(markup) if markup.get("inline_keyboard") else None
+        return clone(markup) if markup.get("inline_keyboard") else None
 
     @staticmethod
     def _reply_target(chat: ChatState, params: Mapping[str, Any]) -> StoredMessage | None:
@@ -181,16 +181,16 @@ class BotApiMethods:
             message["reply_markup"] = markup
         if protect:
             message["has_protected_content"] = True
-        message = copy.deepcopy(message)
+        message = clone(message)
         chat.messages[message["message_id"]] = StoredMessage(
-            message, True, kind, html, copy.deepcopy(markup), protect
+            message, True, kind, html, clone(markup), protect
         )
         if markup and "keyboard" in markup:
-            chat.keyboard = copy.deepcopy(markup)
+            chat.keyboard = clone(markup)
         elif markup and "remove_keyboard" in markup:
             chat.keyboard = None
-        self._sent_log.append(copy.deepcopy(message))
-        return copy.deepcopy(message)
+        self._sent_log.append(clone(message))
+        return clone(message)
 
     @staticmethod
     def _caption(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -270,12 +270,12 @@ class BotApiMethods:
         message = stored.message
         for key, value in fields.items():
             if value:
-                message[key] = copy.deepcopy(value)
+                message[key] = clone(value)
             else:
                 message.pop(key, None)
         if markup is not None:
-            message["reply_markup"] = copy.deepcopy(markup)
-            stored.markup = copy.deepcopy(markup)
+            message["reply_markup"] = clone(markup)
+            stored.markup = clone(markup)
         else:
             message.pop("reply_markup", None)
             if stored.inline_markup is not None:
@@ -283,7 +283,7 @@ class BotApiMethods:
         if html is not None:
             stored.html = html
         message["edit_date"] = self._now()
-        return copy.deepcopy(message)
+        return clone(message)
 
     # ------------------------------------------------------------ bot & updates
 
@@ -508,7 +508,7 @@ class BotApiMethods:
         return True
 
     def _get_my_commands(self, params: dict[str, Any], files: Files) -> Any:
-        return copy.deepcopy(self._commands.get(self._commands_key(params), []))
+        return clone(self._commands.get(self._commands_key(params), []))
 
     def _delete_my_commands(self, params: dict[str, Any], files: Files) -> Any:
         self._commands.pop(self._commands_key(params), None)

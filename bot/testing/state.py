@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.testing.clone import clone
 from bot.testing.faults import Fault
 
 
@@ -144,11 +144,11 @@ class ShownMessage:
             kind=stored.kind,
             text=stored.text,
             html=stored.html,
-            entities=copy.deepcopy(stored.entities),
-            reply_markup=copy.deepcopy(stored.markup),
+            entities=clone(stored.entities),
+            reply_markup=clone(stored.markup),
             protect_content=stored.protect_content,
             edited="edit_date" in stored.message,
-            raw=copy.deepcopy(stored.message),
+            raw=clone(stored.message),
         )
 
     @property
