@@ -54,13 +54,19 @@ class Texts:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the code: no stat() of the file before every message.
+            auto_reload=False,
         )
+        self._modules: dict[str, Any] = {}
 
     def _macro(self, locale: Locale, name: str, extension: str) -> Any:
         feature, _, macro = name.rpartition(".")
         if not feature:
             raise ValueError(f"text name needs a feature and a macro: {name!r}")
-        module = self._env.get_template(f"{locale}/{feature}.{extension}").module
+        path = f"{locale}/{feature}.{extension}"
+        module = self._modules.get(path)
+        if module is None:
+            module = self._modules[path] = self._env.get_template(path).module
         try:
             return getattr(module, macro)
         except AttributeError:
