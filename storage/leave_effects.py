@@ -41,11 +41,15 @@ async def after_checkin(
     sessions from there on are given back: ``hours`` drops) and marks it reported back; a
     check-in to a session after the leave's sessions marks it reported back.
     """
+    # Most check-ins come from someone with no open leave: one query, then nothing.
+    open_leave = await leave.unreported_leave(tx, person_id, class_id)
+    if not open_leave:
+        return []
     here = await tx.fetchone("SELECT starts_at FROM sessions WHERE id = ?", (session_id,))
     if here is None:
         return []
     changed: list[int] = []
-    for request in await leave.unreported_leave(tx, person_id, class_id):
+    for request in open_leave:
         ids = [s.id for s in request.sessions]
         if session_id in ids and request.ended_early_at is None:
             attended = await leave.attended_sessions(tx, person_id, ids) | {session_id}
