@@ -11,7 +11,7 @@ from bot.roles import Role
 from handlers import leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import answer, viewer_of
-from storage import audit, leave, updates
+from storage import attendance, audit, leave, updates
 from storage.db import Tx
 
 
@@ -108,7 +108,7 @@ async def report_back(update: Update, context: Context) -> None:
         given_back = leave_limit.total([])
         for request in started:
             if leave_rules.last_start(request.slots) > now and request.ended_early_at is None:
-                attended = await leave.attended_sessions(
+                attended = await attendance.checked_in(
                     tx, person_id, [s.id for s in request.sessions]
                 )
                 kept = leave_rules.covered_after_early_end(request.slots, now, attended)

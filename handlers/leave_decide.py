@@ -225,13 +225,7 @@ async def reject_reason(update: Update, context: Context) -> None:
     person_id = viewer.person.id
     form = await leave.get_form(context.db, person_id, leave.FORM_REJECT)
     reason = (message.text or "").strip()
-    if not reason:
-        await message.reply_text(context.t("leave.reject_reason_empty"))
-        return
-    if len(reason) > leave_rules.MAX_REASON_CHARS:
-        await message.reply_text(
-            context.t("leave.reason_too_long", max=leave_rules.MAX_REASON_CHARS, length=len(reason))
-        )
+    if await notices.refused_reason(message, context, reason):
         return
     now = context.bot_data.clock.now()
 

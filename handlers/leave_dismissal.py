@@ -213,13 +213,7 @@ async def reason(update: Update, context: Context) -> None:
         await text_message.reply_text(context.t("leave.limit_not_recorded"))
         return
     text = (text_message.text or "").strip()
-    if not text:
-        await text_message.reply_text(context.t("leave.reject_reason_empty"))
-        return
-    if len(text) > leave_rules.MAX_REASON_CHARS:
-        await text_message.reply_text(
-            context.t("leave.reason_too_long", max=leave_rules.MAX_REASON_CHARS, length=len(text))
-        )
+    if await notices.refused_reason(text_message, context, text):
         return
     now = context.bot_data.clock.now()
 

@@ -13,12 +13,12 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot import class_settings, leave_limit
+from bot import class_settings, leave_limit, leave_rules
 from bot.callbacks import Action, pack
 from bot.class_settings import ClassSettings
-from bot.context import BotData
+from bot.context import BotData, Context
 from bot.leave_limit import Tally
 from bot.outbox import edit_of, message
 from bot.texts import Locale, parse_locale
@@ -312,3 +312,16 @@ async def tell_staff(
             payload=message(data.texts.render(locale, f"leave.{macro}", **values)),
             now=now,
         )
+
+
+async def refused_reason(message: Message, context: Context, reason: str) -> bool:
+    """Tell a decider why their reason cannot be taken (empty, too long); True if refused."""
+    if not reason:
+        await message.reply_text(context.t("leave.reject_reason_empty"))
+        return True
+    if len(reason) > leave_rules.MAX_REASON_CHARS:
+        await message.reply_text(
+            context.t("leave.reason_too_long", max=leave_rules.MAX_REASON_CHARS, length=len(reason))
+        )
+        return True
+    return False

@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.reminders import local_day
 from handlers.common import PRIVATE, viewer_of
 from handlers.reminders import session_view
+from storage import attendance
 from storage import reminders as queries
 from storage.reminders import SessionRow
 
@@ -34,7 +35,7 @@ async def _reply(update: Update, context: Context, sessions: list[SessionRow], e
     viewer = viewer_of(context)
     assert viewer.person is not None
     ids = [s.id for s in sessions]
-    checked = await queries.checked_in(context.db, viewer.person.id, ids)
+    checked = await attendance.checked_in(context.db, viewer.person.id, ids)
     leave = {sid for pid, sid in await queries.on_leave(context.db, ids) if pid == viewer.person.id}
     # Times are each class's local time; with classes in more than one zone, say which.
     mixed = len({s.timezone for s in sessions}) > 1

@@ -355,3 +355,16 @@ async def forms_of_kind(db: Queryable, kind: str) -> list[tuple[int, dict[str, A
     """Every pending step of one kind, as (person id, data)."""
     rows = await db.fetchall("SELECT person_id, data FROM forms WHERE kind = ?", (kind,))
     return [(r[0], json.loads(r[1])) for r in rows]
+
+
+async def checked_in(db: Queryable, person_id: int, session_ids: list[int]) -> set[int]:
+    """The sessions among these the person checked in to."""
+    if not session_ids:
+        return set()
+    marks = ",".join("?" * len(session_ids))
+    rows = await db.fetchall(
+        f"SELECT session_id FROM attendance WHERE person_id = ? AND session_id IN ({marks})"
+        " AND checkin_at IS NOT NULL",
+        (person_id, *session_ids),
+    )
+    return {r[0] for r in rows}

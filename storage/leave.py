@@ -413,19 +413,6 @@ async def end_early(
     return given
 
 
-async def attended_sessions(db: Queryable, person_id: int, session_ids: list[int]) -> set[int]:
-    """Which of these sessions the person checked into."""
-    if not session_ids:
-        return set()
-    marks = ",".join("?" * len(session_ids))
-    rows = await db.fetchall(
-        f"SELECT session_id FROM attendance WHERE person_id = ? AND session_id IN ({marks})"
-        " AND checkin_at IS NOT NULL",
-        (person_id, *session_ids),
-    )
-    return {r[0] for r in rows}
-
-
 async def on_leave_session_ids(db: Queryable, person_id: int, class_id: int) -> set[int]:
     """Sessions covered by the person's approved leave (for the status "on leave")."""
     rows = await db.fetchall(

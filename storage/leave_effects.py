@@ -22,7 +22,7 @@ from bot import class_settings, leave_limit, leave_rules
 from bot.callbacks import Action, pack
 from bot.class_settings import ClassSettings
 from bot.texts import Locale, Texts, parse_locale
-from storage import audit, leave, outbox
+from storage import attendance, audit, leave, outbox
 from storage.db import Tx
 from storage.times import from_db
 
@@ -52,7 +52,7 @@ async def after_checkin(
     for request in open_leave:
         ids = [s.id for s in request.sessions]
         if session_id in ids and request.ended_early_at is None:
-            attended = await leave.attended_sessions(tx, person_id, ids) | {session_id}
+            attended = await attendance.checked_in(tx, person_id, ids) | {session_id}
             kept = leave_rules.covered_after_early_end(request.slots, now, attended)
             hours = leave_limit.total(s.hours for s in kept)
             given = await leave.end_early(tx, request.id, now, [s.id for s in kept], hours)

@@ -152,19 +152,6 @@ async def on_leave(db: Queryable, session_ids: list[int]) -> set[tuple[int, int]
     return {(r[0], r[1]) for r in rows}
 
 
-async def checked_in(db: Queryable, person_id: int, session_ids: list[int]) -> set[int]:
-    """The sessions among these the person checked in to."""
-    if not session_ids:
-        return set()
-    marks = ",".join("?" * len(session_ids))
-    rows = await db.fetchall(
-        f"SELECT session_id FROM attendance WHERE person_id = ? AND session_id IN ({marks})"
-        " AND checkin_at IS NOT NULL",
-        (person_id, *session_ids),
-    )
-    return {r[0] for r in rows}
-
-
 async def class_days(
     db: Queryable, after: datetime, until: datetime
 ) -> list[tuple[int, str, str, datetime]]:

@@ -5,11 +5,17 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.attendance import CheckoutVerdict, checkout_verdict
-from bot.callbacks import Action, pack, unpack
+from bot.callbacks import Action, pack
 from bot.context import Context
 from bot.roles import Role
-from handlers.checkin.common import choice_keyboard, hhmm, settings_of, window_of
-from handlers.common import answer, viewer_of
+from handlers.checkin.common import (
+    choice_keyboard,
+    hhmm,
+    pressed_session,
+    settings_of,
+    window_of,
+)
+from handlers.common import viewer_of
 from storage import attendance, updates
 from storage.attendance import SessionRow
 from storage.db import Tx
@@ -63,29 +69,14 @@ async def checkout_command(update: Update, context: Context) -> None:
 
 async def checkout_button(update: Update, context: Context) -> None:
     """The which-session and the confirm-leaving-early buttons."""
-    query = update.callback_query
-    decoded = unpack(query.data)
-    viewer = viewer_of(context)
-    if decoded is None or viewer.person is None:
-        await answer(query, context.label("buttons.stale"))
+    pressed = await pressed_session(update, context)
+    if pressed is None:
         return
-    session = await attendance.session_by_id(context.db, int(decoded.args[0]))
-    allowed = session is not None and await attendance.has_role(
-        context.db, session.class_id, viewer.person.id, (Role.TRAINEE,)
-    )
-    if session is None or not allowed:
-        await answer(query, context.label("buttons.stale"))
-        return
-    await answer(query)
-    if decoded.action is Action.CHECKOUT_EARLY:
-        await query.edit_message_reply_markup(None)
-    await _checkout(
-        update,
-        context,
-        viewer.person.id,
-        session,
-        confirmed=decoded.action is Action.CHECKOUT_EARLY,
-    )
+    decoded, session, person_id = pressed
+    confirmed = decoded.action is Action.CHECKOUT_EARLY
+    if confirmed:
+        await update.callback_query.edit_message_reply_markup(None)
+    await _checkout(update, context, person_id, session, confirmed=confirmed)
 
 
 async def _checkout(

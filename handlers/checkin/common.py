@@ -17,12 +17,14 @@ from bot.attendance import (
     rules_of,
     windows,
 )
-from bot.callbacks import Action, pack
+from bot.callbacks import Action, Callback, pack, unpack
 from bot.class_settings import ClassSettings
 from bot.config import Config
 from bot.context import Context
+from bot.roles import Role
 from bot.texts import Locale, parse_locale
 from handlers.checkin import sessions
+from handlers.common import answer, viewer_of
 from storage import attendance, leave_effects
 from storage.attendance import PROOF_FORM, SessionRow
 from storage.db import Tx
@@ -157,3 +159,29 @@ async def record_and_reply(
     }
     name = "checkin.recorded" if recorded else "checkin.already"
     await message.reply_text(context.t(name, **values), reply_markup=remove)
+
+
+async def pressed_session(
+    update: Update, context: Context
+) -> tuple[Callback, SessionRow, int] | None:
+    """A check-in or check-out button press: (its data, the session, the trainee's person id).
+
+    Checked at the press against the database: forged data, a session that no longer
+    exists, or a presser who is not (or no longer) a trainee of its class is answered as a
+    stale button, and None is returned. A valid press is answered (the spinner stops).
+    """
+    query = update.callback_query
+    decoded = unpack(query.data)
+    viewer = viewer_of(context)
+    if decoded is None or viewer.person is None:
+        await answer(query, context.label("buttons.stale"))
+        return None
+    session = await attendance.session_by_id(context.db, int(decoded.args[0]))
+    allowed = session is not None and await attendance.has_role(
+        context.db, session.class_id, viewer.person.id, (Role.TRAINEE,)
+    )
+    if session is None or not allowed:
+        await answer(query, context.label("buttons.stale"))
+        return None
+    await answer(query)
+    return decoded, session, viewer.person.id

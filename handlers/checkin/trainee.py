@@ -6,7 +6,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot import checkin_code, geo
 from bot.attendance import CheckinVerdict, checkin_verdict
-from bot.callbacks import Action, unpack
+from bot.callbacks import Action
 from bot.context import Context
 from bot.roles import Role
 from handlers import fallback
@@ -15,12 +15,13 @@ from handlers.checkin.common import (
     choice_keyboard,
     hhmm,
     open_for_checkin,
+    pressed_session,
     proofs_needed,
     record_and_reply,
     settings_of,
     window_of,
 )
-from handlers.common import answer, viewer_of
+from handlers.common import viewer_of
 from storage import attendance, updates
 from storage.attendance import PROOF_FORM, SessionRow
 from storage.db import Tx
@@ -78,27 +79,17 @@ async def checkin_command(update: Update, context: Context) -> None:
 
 async def checkin_button(update: Update, context: Context) -> None:
     """The check-in button of a reminder (or of the which-session question)."""
-    query = update.callback_query
-    decoded = unpack(query.data)
-    viewer = viewer_of(context)
-    if decoded is None or viewer.person is None:
-        await answer(query, context.label("buttons.stale"))
+    pressed = await pressed_session(update, context)
+    if pressed is None:
         return
-    session = await attendance.session_by_id(context.db, int(decoded.args[0]))
-    allowed = session is not None and await attendance.has_role(
-        context.db, session.class_id, viewer.person.id, (Role.TRAINEE,)
-    )
-    if session is None or not allowed:
-        await answer(query, context.label("buttons.stale"))
-        return
-    await answer(query)
+    _, session, person_id = pressed
     now = context.bot_data.clock.now()
     if session.cancelled or now >= session.ends_at:
         await update.effective_message.reply_text(
             context.t("checkin.session_over", title=session.title)
         )
         return
-    await _start(update, context, viewer.person.id, session)
+    await _start(update, context, person_id, session)
 
 
 async def _start(update: Update, context: Context, person_id: int, session: SessionRow) -> None:
