@@ -1,6 +1,6 @@
 """Benchmark of the outbox and the start-up (on demand, not part of the test suite).
 
-    /tmp/venv/bin/python -m benchmarks.bench_outbox [--trainees 5000] [--skip-flood]
+    python -m benchmarks.bench_outbox [--trainees 5000] [--skip-flood]
 
 1. A reminder to 5,000 trainees through the sandbox's Bot API server with Telegram's flood
    limits on (FakeTelegram's FloodLimiter): the bot runs as its own process, paced by the

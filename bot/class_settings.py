@@ -43,8 +43,10 @@ report_back_overdue_min         销假超时分钟    120          class manager
                                                              trainee who has not reported back
                                                              (销假) this many minutes after the
                                                              leave ended
-digest_time                     日报时间        07:30        local time of the class managers'
-                                                             daily digest (``HH:MM``)
+digest_time                     日报时间        07:30        local time (``HH:MM``) of the morning
+                                                             digest: each trainee's sessions of
+                                                             the day; managers hear who cannot
+                                                             be reached
 remind_before_min               课前提醒分钟    15           trainees are reminded this many
                                                              minutes before a session
 instructor_remind_before_min    教师提醒分钟    60           instructors are reminded this many

@@ -22,6 +22,10 @@ Configuration comes from environment variables; a flag overrides its variable:
   TRAINEE_BOT_DB       SQLite database file (default ./trainee-bot.sqlite3)
   TRAINEE_BOT_TZ       default time zone of classes (default Asia/Shanghai)
   TRAINEE_BOT_LOCALE   default language, zh or en (default zh)
+School-wide thresholds of /instructors (environment only):
+  TRAINEE_BOT_RATING_LOW_PCT           mark satisfaction under this % (default 80)
+  TRAINEE_BOT_EXCELLENT_PCT            excellent-lecture candidate from this % (default 95)
+  TRAINEE_BOT_EXCELLENT_MIN_RESPONSES  ... with at least this many answers (default 10)
 """
 
 

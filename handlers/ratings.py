@@ -239,4 +239,3 @@ def register(app: Application) -> None:
     )
     app.add_handler(CommandHandler("rate", rating_progress.show_rate, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(pressed, pattern=_is_rating_button))
-    # Jobs send the summary chart themselves: a photo cannot travel as the outbox's JSON.
