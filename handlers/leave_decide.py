@@ -224,6 +224,9 @@ async def reject_reason(update: Update, context: Context) -> None:
     viewer = viewer_of(context)
     person_id = viewer.person.id
     form = await leave.get_form(context.db, person_id, leave.FORM_REJECT)
+    if form is None:  # dropped since the message was routed here
+        await message.reply_text(context.t("leave.reject_not_recorded"))
+        return
     reason = (message.text or "").strip()
     if await notices.refused_reason(message, context, reason):
         return

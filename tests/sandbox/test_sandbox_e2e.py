@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.callbacks import Action, pack, unpack
 from tests.sandbox.sandbox_process import SandboxProcess, running_sandbox
 
 MANAGER = 10000  # personas follow the demo roster: managers first, then the monitor...
@@ -125,3 +126,61 @@ def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
         assert process.process.wait(timeout=30) == 0
         assert process.process.stdout is not None
         assert "sandbox stopped" in process.process.stdout.read()
+
+
+def test_a_leave_request_walks_through_with_the_trainee_and_the_class_manager(
+    sandbox: SandboxProcess,
+) -> None:
+    """The demo as a school would try it: a trainee asks for leave, a class manager approves."""
+
+    manager = MANAGER + 1  # the demo's second class manager; the first is bound elsewhere
+    bind(sandbox, manager)
+    trainee = next(TRAINEES)
+    name = persona(sandbox, trainee)["name"]
+    bind(sandbox, trainee)
+
+    def press(user_id: int, message: dict, data: str) -> None:
+        before = sandbox.bot_messages(user_id)
+        sandbox.control(
+            "press", {"user_id": user_id, "message_id": message["message_id"], "data": data}
+        )
+        sandbox.wait_until(lambda: sandbox.bot_messages(user_id) != before, f"an answer to {data}")
+
+    picker = sandbox.says(trainee, "/leave")
+    pick = next(
+        b["callback_data"]
+        for row in picker["inline_keyboard"]
+        for b in row
+        if (decoded := unpack(b["callback_data"])) and decoded.action is Action.LEAVE_PICK
+    )
+    press(trainee, picker, pick)
+    press(trainee, picker, pack(Action.LEAVE_FORM, "done"))
+    attach = sandbox.says(trainee, "家中有事，需请假半天")
+    press(trainee, attach, pack(Action.LEAVE_FORM, "skip"))
+    preview = sandbox.bot_messages(trainee)[-1]
+    assert "家中有事" in preview["text"] and "学时" in preview["text"]
+    press(trainee, preview, pack(Action.LEAVE_FORM, "send"))
+
+    card = sandbox.wait_until(
+        lambda: next(
+            (
+                m
+                for m in sandbox.bot_messages(manager)
+                if name in m["text"] and m["inline_keyboard"]
+            ),
+            None,
+        ),
+        "the leave card to reach the class manager",
+    )
+    assert "家中有事" in card["text"]
+    approve = card["inline_keyboard"][0][0]
+    assert approve["text"] == "✅ 批准"
+    sandbox.control(
+        "press",
+        {"user_id": manager, "message_id": card["message_id"], "data": approve["callback_data"]},
+    )
+    told = sandbox.wait_until(
+        lambda: next((m for m in sandbox.bot_messages(trainee) if "已批准" in m["text"]), None),
+        "the trainee to hear the decision",
+    )
+    assert "撤销" in str(told["inline_keyboard"])
