@@ -7,7 +7,7 @@ Steps: pick sessions -> write the reason -> attach a note or skip -> preview -> 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -86,13 +86,7 @@ async def start_leave(update: Update, context: Context) -> None:
         return
     form = {"class_id": class_id, "step": "pick", "chosen": [], "offered": [s.id for s in offered]}
 
-    async def save(tx: Tx) -> bool:
-        if not await updates.claim(tx, update.update_id, now):
-            return False
-        await leave.save_form(tx, person_id, leave.FORM_ASK, form, now)
-        return True
-
-    if not await context.db.write(save):
+    if not await _store_form(context, update.update_id, person_id, form, now):
         await message.reply_text(context.t("leave.duplicate"))
         return
     await message.reply_text(
@@ -183,13 +177,7 @@ async def pressed_pick(update: Update, context: Context) -> None:
     form = {**form, "chosen": sorted(chosen)}
     person_id = viewer_of(context).person.id
 
-    async def save(tx: Tx) -> bool:
-        if not await updates.claim(tx, update.update_id, now):
-            return False
-        await leave.save_form(tx, person_id, leave.FORM_ASK, form, now)
-        return True
-
-    if not await context.db.write(save):
+    if not await _store_form(context, update.update_id, person_id, form, now):
         await _alert(update, context, "duplicate_alert")
         return
     await answer(query)
@@ -234,16 +222,7 @@ async def pressed_form(update: Update, context: Context) -> None:
         await send_request(update, context, form)
         return
 
-    async def save(tx: Tx) -> bool:
-        if not await updates.claim(tx, update.update_id, now):
-            return False
-        if new is None:
-            await leave.drop_form(tx, person_id, leave.FORM_ASK)
-        else:
-            await leave.save_form(tx, person_id, leave.FORM_ASK, new, now)
-        return True
-
-    if not await context.db.write(save):
+    if not await _store_form(context, update.update_id, person_id, new, now):
         await _alert(update, context, "duplicate_alert")
         return
     await answer(query)
@@ -365,13 +344,7 @@ async def _form_message(update: Update, context: Context, form: dict[str, Any]) 
         await message.reply_text(context.t("leave.expecting_attach"))
         return
 
-    async def save(tx: Tx) -> bool:
-        if not await updates.claim(tx, update.update_id, now):
-            return False
-        await leave.save_form(tx, person_id, leave.FORM_ASK, new, now)
-        return True
-
-    if not await context.db.write(save):
+    if not await _store_form(context, update.update_id, person_id, new, now):
         await message.reply_text(context.t("leave.duplicate"))
         return
     if new["step"] == "attach":
@@ -391,6 +364,27 @@ async def _form_message(update: Update, context: Context, form: dict[str, Any]) 
 
 
 # -- sending -----------------------------------------------------------------------------
+
+
+async def _store_form(
+    context: Context,
+    update_id: int,
+    person_id: int,
+    form: dict[str, Any] | None,
+    now: datetime,
+) -> bool:
+    """Save the request being written (drop it, for None), once per update; False if seen."""
+
+    async def op(tx: Tx) -> bool:
+        if not await updates.claim(tx, update_id, now):
+            return False
+        if form is None:
+            await leave.drop_form(tx, person_id, leave.FORM_ASK)
+        else:
+            await leave.save_form(tx, person_id, leave.FORM_ASK, form, now)
+        return True
+
+    return await context.db.write(op)
 
 
 async def send_request(update: Update, context: Context, form: dict[str, Any]) -> None:
