@@ -35,12 +35,12 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bot.app import MAX_CONCURRENT_UPDATES, build_application
-from bot.class_settings import ClassSettings
 from bot.clock import ManualClock
 from bot.config import Config, Secret
 from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
 from bot.ordering import PerUserUpdateProcessor
-from bot.roles import Role
+from bot.rules.class_settings import ClassSettings
+from bot.rules.roles import Role
 from bot.testing import FakeRequest, FakeTelegram
 from storage.db import Database, Tx
 from storage.imports import apply_plan

@@ -18,9 +18,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.class_settings import ClassSettings
 from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
-from bot.roles import Role
+from bot.rules.class_settings import ClassSettings
+from bot.rules.roles import Role
 from storage.db import Database, Tx, WriteOp
 from storage.imports import apply_plan
 

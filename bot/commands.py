@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.roles import Role
+from bot.rules.roles import Role
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.texts import Locale, parse_locale
+from bot.rules.locales import Locale, parse_locale
 
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DB = "./trainee-bot.sqlite3"

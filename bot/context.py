@@ -10,9 +10,10 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.jobs import Planner
 from bot.outbox import Outbox
-from bot.roles import Role
+from bot.rules.locales import Locale
+from bot.rules.roles import Role
 from bot.scheduler import Scheduler
-from bot.texts import Locale, Texts
+from bot.texts import Texts
 from storage.classes import Membership
 from storage.db import Database
 from storage.people import Person

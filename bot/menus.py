@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.commands import UNBOUND_COMMANDS, commands_for
-from bot.roles import Role
-from bot.texts import LOCALES, Locale, Texts
+from bot.rules.locales import LOCALES, Locale
+from bot.rules.roles import Role
+from bot.texts import Texts
 
 
 def _menu(texts: Texts, locale: Locale, names: Iterable[str]) -> list[BotCommand]:

@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot import rating_chart, rating_rules, rating_stats, rating_views
+from bot import rating_chart, rating_views
 from bot.jobs import PlannedJob
 from bot.outbox import message, photo
+from bot.rules import rating as rating_rules
+from bot.rules import rating_stats
 from storage import ratings
 from storage.db import Database, Tx
 from storage.outbox import enqueue

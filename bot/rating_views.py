@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import rating_rules, rating_stats
 from bot.callbacks import Action, pack
-from bot.class_settings import ClassSettings, from_json
-from bot.texts import Locale, Texts, parse_locale
+from bot.rules import rating as rating_rules
+from bot.rules import rating_stats
+from bot.rules.class_settings import ClassSettings, from_json
+from bot.rules.locales import Locale, parse_locale
+from bot.texts import Texts
 from storage.ratings import Lecture
 
 

@@ -6,8 +6,9 @@ import io
 
 from openpyxl import Workbook
 
-from bot.rating_stats import InstructorRow
-from bot.texts import Locale, Texts
+from bot.rules.locales import Locale
+from bot.rules.rating_stats import InstructorRow
+from bot.texts import Texts
 
 
 def workbook(

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.jobs import PlannedJob
-from bot.reminders import HORIZON
+from bot.rules.reminders import HORIZON
 from storage import reminders as queries
 
 if TYPE_CHECKING:

@@ -11,37 +11,16 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any
 
 import jinja2
 
-Locale = Literal["zh", "en"]
-LOCALES: Final[tuple[Locale, ...]] = ("zh", "en")
-DEFAULT_LOCALE: Final[Locale] = "zh"
+from bot.rules.locales import Locale
 
 
 def templates_root() -> Path:
     """Return the folder that holds templates/<locale>/, installed or in a checkout."""
     return Path(str(files("templates")))
-
-
-def parse_locale(value: str | None) -> Locale | None:
-    """Map a configured locale ('zh', 'en', any case) to a Locale, or None if unknown."""
-    if value is None:
-        return None
-    value = value.strip().lower()
-    return value if value in LOCALES else None  # type: ignore[return-value]
-
-
-def locale_from_telegram(language_code: str | None, fallback: Locale) -> Locale:
-    """Choose a person's locale from Telegram's language_code: zh* is Chinese, else English.
-
-    With no language_code at all (Telegram omits it for some clients) the class's own
-    locale applies.
-    """
-    if not language_code:
-        return fallback
-    return "zh" if language_code.lower().startswith("zh") else "en"
 
 
 class Texts:

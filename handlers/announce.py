@@ -14,11 +14,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import class_settings, reminders
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context, Viewer
 from bot.outbox import message
-from bot.roles import Role
+from bot.rules import class_settings
+from bot.rules.locales import recipient_locale
+from bot.rules.roles import Role
 from handlers.common import PRIVATE, answer, viewer_of
 from storage import announce as store
 from storage import outbox
@@ -176,7 +177,7 @@ async def _send(
         cache: dict[str, dict[str, Any]] = {}
         rows = []
         for pid, chat_id, locale in found.bound:
-            loc = reminders.recipient_locale(locale, class_locale, data.config.locale)
+            loc = recipient_locale(locale, class_locale, data.config.locale)
             if loc not in cache:
                 cache[loc] = message(
                     data.texts.render(

@@ -10,7 +10,7 @@ from telegram.ext import filters
 
 from bot.context import Context, Viewer
 from bot.menus import publish_person_commands
-from bot.texts import Locale
+from bot.rules.locales import Locale
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
-from bot.texts import Locale, locale_from_telegram, parse_locale
+from bot.rules.locales import Locale, locale_from_telegram, parse_locale
 from storage import people
 
 _LOGGER = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from telegram.ext import Application, CommandHandler
 
 from bot.commands import commands_for
 from bot.context import Context, Viewer
-from bot.roles import Role
-from bot.texts import Locale
+from bot.rules.locales import Locale
+from bot.rules.roles import Role
 from handlers.common import PRIVATE, viewer_of
 
 # Roles in the order a person would name them.

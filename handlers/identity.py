@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.context import Context, Viewer
-from bot.texts import locale_from_telegram, parse_locale
+from bot.rules.locales import locale_from_telegram, parse_locale
 from storage import people, viewers
 
 

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import rating_stats, rating_views, rating_workbook
+from bot import rating_views, rating_workbook
 from bot.context import Context, Viewer
-from bot.roles import Role
+from bot.rules import rating_stats
+from bot.rules.roles import Role
 from handlers.common import PRIVATE, viewer_of
 from storage import ratings
 

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context, Viewer
-from bot.texts import Locale, parse_locale
+from bot.rules.locales import Locale, parse_locale
 from handlers.common import PRIVATE, answer, refresh_menu, viewer_of
 from storage import audit, people
 from storage.db import Tx

@@ -20,10 +20,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import leave_limit, leave_rules
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context
-from bot.roles import Role
+from bot.rules import leave as leave_rules
+from bot.rules import leave_limit
+from bot.rules.roles import Role
 from handlers import identity, leave_back, leave_decide, leave_dismissal, leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import PRIVATE, answer, viewer_of

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import leave_limit, leave_rules
 from bot.callbacks import Callback, unpack
 from bot.context import Context
-from bot.roles import Role
+from bot.rules import leave as leave_rules
+from bot.rules import leave_limit
+from bot.rules.roles import Role
 from handlers import leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import answer, viewer_of

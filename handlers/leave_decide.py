@@ -14,9 +14,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import leave_rules
 from bot.callbacks import Action, pack, unpack
 from bot.context import BotData, Context
+from bot.rules import leave as leave_rules
 from handlers import leave_jobs
 from handlers import leave_notices as notices
 from handlers.common import PRIVATE, answer, viewer_of

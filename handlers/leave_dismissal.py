@@ -16,10 +16,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import leave_rules
 from bot.callbacks import Action, unpack
 from bot.context import BotData, Context
 from bot.outbox import message
+from bot.rules import leave as leave_rules
 from handlers import leave_notices as notices
 from handlers.common import answer, viewer_of
 from storage import audit, leave, outbox, updates

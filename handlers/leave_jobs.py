@@ -13,10 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot import leave_rules
 from bot.callbacks import Action, pack
 from bot.context import BotData
 from bot.jobs import PlannedJob
+from bot.rules import leave as leave_rules
 from handlers import leave_notices as notices
 from storage import audit, leave
 from storage.db import Database, Tx

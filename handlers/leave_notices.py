@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot import class_settings, leave_limit, leave_rules
 from bot.callbacks import Action, pack
-from bot.class_settings import ClassSettings
 from bot.context import BotData, Context
-from bot.leave_limit import Tally
 from bot.outbox import edit_of, message
-from bot.texts import Locale, parse_locale
+from bot.rules import class_settings, leave_limit
+from bot.rules import leave as leave_rules
+from bot.rules.class_settings import ClassSettings
+from bot.rules.leave_limit import Tally
+from bot.rules.locales import Locale, parse_locale
 from storage import leave, outbox
 from storage.classes import ClassRow
 from storage.db import Queryable, Tx

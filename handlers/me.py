@@ -7,9 +7,9 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.attendance import ATTENDED, Status, is_closed, status
 from bot.context import Context
-from bot.roles import Role
+from bot.rules.attendance import ATTENDED, Status, is_closed, status
+from bot.rules.roles import Role
 from handlers.checkin.common import settings_of, window_of
 from handlers.checkin.notices import record_of
 from handlers.common import PRIVATE, viewer_of

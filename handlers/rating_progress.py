@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import rating_rules, rating_views
+from bot import rating_views
 from bot.callbacks import Action, pack
 from bot.context import Context
 from bot.rating_jobs import HORIZON
-from bot.roles import Role
+from bot.rules import rating as rating_rules
+from bot.rules.roles import Role
 from handlers.common import viewer_of
 from storage import ratings
 

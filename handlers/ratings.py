@@ -23,10 +23,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import rating_rules, rating_views
+from bot import rating_views
 from bot.callbacks import Action, Callback, unpack
 from bot.context import Context
-from bot.rating_rules import Form
+from bot.rules import rating as rating_rules
+from bot.rules.rating import Form
 from handlers import identity, rating_progress
 from handlers.common import PRIVATE, answer, viewer_of
 from storage import ratings, updates

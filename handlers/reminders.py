@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import class_settings, reminders
 from bot.callbacks import Action, pack
 from bot.jobs import PlannedJob
 from bot.outbox import message
-from bot.texts import Locale
+from bot.rules import class_settings, reminders
+from bot.rules.locales import Locale, recipient_locale
 from storage import outbox
 from storage import reminders as queries
 from storage.db import Database, Tx
@@ -170,7 +170,7 @@ def _digest(class_id: int, day: date):  # type: ignore[no-untyped-def]
         views = [session_view(s) for s in sessions]
         rows = []
         for person in trainees:
-            locale = reminders.recipient_locale(person.locale, settings.locale, data.config.locale)
+            locale = recipient_locale(person.locale, settings.locale, data.config.locale)
             shown = [{**v, "on_leave": (person.person_id, v["id"]) in leave} for v in views]
             text = data.texts.render(
                 locale,
@@ -183,7 +183,7 @@ def _digest(class_id: int, day: date):  # type: ignore[no-untyped-def]
         # The class managers' summary: the day's sessions and who the bot cannot reach.
         unreachable = await queries.unreachable_members(data.db, class_id)
         for person in await queries.class_members(data.db, class_id, ("manager",)):
-            locale = reminders.recipient_locale(person.locale, settings.locale, data.config.locale)
+            locale = recipient_locale(person.locale, settings.locale, data.config.locale)
             text = data.texts.render(
                 locale,
                 "reminders.manager_digest",
@@ -267,7 +267,7 @@ async def _change_rows(data: BotData, s: SessionRow, macro: str, key: str) -> li
     texts: dict[Locale, dict[str, Any]] = {}
     rows = []
     for person in people.values():
-        locale = reminders.recipient_locale(person.locale, settings.locale, data.config.locale)
+        locale = recipient_locale(person.locale, settings.locale, data.config.locale)
         if locale not in texts:
             texts[locale] = message(data.texts.render(locale, f"reminders.{macro}", session=view))
         rows.append(_row(key, person, texts[locale]))
@@ -294,7 +294,7 @@ async def _queue(
     cache: dict[Locale, dict[str, Any]] = {}
     rows = []
     for person in people:
-        locale = reminders.recipient_locale(person.locale, class_locale, data.config.locale)
+        locale = recipient_locale(person.locale, class_locale, data.config.locale)
         if locale not in cache:
             cache[locale] = render(locale)
         rows.append(_row(key, person, cache[locale]))

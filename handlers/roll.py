@@ -14,10 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.attendance import MANUAL_STATUSES, Status, is_closed
 from bot.callbacks import Action, pack, unpack
 from bot.context import Context
-from bot.roles import Role
+from bot.rules.attendance import MANUAL_STATUSES, Status, is_closed
+from bot.rules.roles import Role
 from handlers.checkin.common import hhmm, window_of
 from handlers.checkin.notices import roll_of, summary_values
 from handlers.common import PRIVATE, answer, viewer_of

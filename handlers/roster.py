@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot.commands import COMMANDS
 from bot.context import Context
-from bot.roles import Role
+from bot.rules.roles import Role
 from handlers.common import PRIVATE, viewer_of
 from storage import classes
 

@@ -8,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot import binding
-from bot.binding import BindOutcome
-from bot.class_settings import from_json
 from bot.context import Context, Viewer
-from bot.phones import normalize_phone
-from bot.texts import locale_from_telegram
+from bot.rules import binding
+from bot.rules.binding import BindOutcome
+from bot.rules.class_settings import from_json
+from bot.rules.locales import locale_from_telegram
+from bot.rules.phones import normalize_phone
 from handlers.common import PRIVATE, refresh_menu, viewer_of
 from handlers.help import overview
 from storage import audit, classes, people

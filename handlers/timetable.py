@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import Context
-from bot.reminders import local_day
+from bot.rules.reminders import local_day
 from handlers.common import PRIVATE, viewer_of
 from handlers.reminders import session_view
 from storage import attendance

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.class_settings import to_json
 from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
+from bot.rules.class_settings import to_json
 from storage import audit
 from storage.db import Database, Tx
 from storage.people import new_invite_code

@@ -14,10 +14,10 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from bot import attendance
-from bot.class_settings import ClassSettings
-from bot.leave_limit import Tally, total
-from bot.leave_rules import Slot
+from bot.rules import attendance
+from bot.rules.class_settings import ClassSettings
+from bot.rules.leave import Slot
+from bot.rules.leave_limit import Tally, total
 from storage.classes import ClassRow
 from storage.db import Queryable, Tx
 from storage.times import from_db, to_db

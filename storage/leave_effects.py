@@ -18,10 +18,12 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from bot import class_settings, leave_limit, leave_rules
 from bot.callbacks import Action, pack
-from bot.class_settings import ClassSettings
-from bot.texts import Locale, Texts, parse_locale
+from bot.rules import class_settings, leave_limit
+from bot.rules import leave as leave_rules
+from bot.rules.class_settings import ClassSettings
+from bot.rules.locales import Locale, parse_locale
+from bot.texts import Texts
 from storage import attendance, audit, leave, outbox
 from storage.db import Tx
 from storage.times import from_db

@@ -43,7 +43,8 @@ from bot.importer.model import (
 from bot.importer.readers import read_source
 from bot.importer.table import Progress
 from bot.importer.validate import build_plan
-from bot.texts import Locale, Texts
+from bot.rules.locales import Locale
+from bot.texts import Texts
 
 __all__ = [
     "ClassPlan",

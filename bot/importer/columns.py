@@ -6,8 +6,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.class_settings import SETTING_COLUMNS
 from bot.importer.model import Problem
+from bot.rules.class_settings import SETTING_COLUMNS
 
 
 @dataclass(frozen=True)

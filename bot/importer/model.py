@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.class_settings import ClassSettings
-from bot.roles import Role
+from bot.rules.class_settings import ClassSettings
+from bot.rules.roles import Role
 
 # The order problems are listed in: the order a person reads the workbook.
 SHEETS: tuple[str, ...] = ("class", "roster", "schedule")

@@ -9,8 +9,8 @@ from bot.importer.model import PersonPlan
 from bot.importer.readers import RawRow
 from bot.importer.table import Progress, Table
 from bot.importer.values import name_key, split_list
-from bot.phones import normalize_phone
-from bot.roles import Role, parse_role
+from bot.rules.phones import normalize_phone
+from bot.rules.roles import Role, parse_role
 
 
 @dataclass

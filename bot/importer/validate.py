@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
-from bot.class_settings import ClassSettings, parse_settings, setting_name
 from bot.importer.model import SHEETS, ClassPlan, ImportRefused, Problem
 from bot.importer.readers import RawRow, Sheets
 from bot.importer.roster import check_roster
 from bot.importer.schedule import ClassFrame, check_schedule
 from bot.importer.table import Progress, Table, open_table
 from bot.importer.values import find_zone, parse_date
+from bot.rules.class_settings import ClassSettings, parse_settings, setting_name
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.class_settings import ClassSettings
 from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
-from bot.roles import Role
+from bot.rules.class_settings import ClassSettings
+from bot.rules.roles import Role
 
 FIRST_USER_ID = 10000  # persona i is Telegram user FIRST_USER_ID + i
 # Where the three sessions "around now" sit, relative to the current minute.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram import Message
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import checkin_code
 from bot.callbacks import Action, unpack
+from bot.rules import checkin_code
 from handlers.checkin import checkout, code, notices, trainee
 from handlers.common import PRIVATE
 

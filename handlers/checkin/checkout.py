@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.attendance import CheckoutVerdict, checkout_verdict
 from bot.callbacks import Action, pack
 from bot.context import Context
-from bot.roles import Role
+from bot.rules.attendance import CheckoutVerdict, checkout_verdict
+from bot.rules.roles import Role
 from handlers.checkin.common import (
     choice_keyboard,
     hhmm,

@@ -15,10 +15,10 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import checkin_code
-from bot.attendance import CheckinVerdict, checkin_verdict
 from bot.context import BotData, Context
-from bot.roles import Role
+from bot.rules import checkin_code
+from bot.rules.attendance import CheckinVerdict, checkin_verdict
+from bot.rules.roles import Role
 from handlers.checkin.common import hhmm, locale_of, proofs_needed, window_of
 from handlers.common import viewer_of
 from storage import attendance, people

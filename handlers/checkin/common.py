@@ -8,8 +8,11 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot import class_settings
-from bot.attendance import (
+from bot.callbacks import Action, Callback, pack, unpack
+from bot.config import Config
+from bot.context import Context
+from bot.rules import class_settings
+from bot.rules.attendance import (
     CheckinVerdict,
     Windows,
     checkin_verdict,
@@ -17,12 +20,9 @@ from bot.attendance import (
     rules_of,
     windows,
 )
-from bot.callbacks import Action, Callback, pack, unpack
-from bot.class_settings import ClassSettings
-from bot.config import Config
-from bot.context import Context
-from bot.roles import Role
-from bot.texts import Locale, parse_locale
+from bot.rules.class_settings import ClassSettings
+from bot.rules.locales import Locale, parse_locale
+from bot.rules.roles import Role
 from handlers.checkin import sessions
 from handlers.common import answer, viewer_of
 from storage import attendance, leave_effects

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import outbox as outbox_payload
-from bot.attendance import ATTENDED, Record, Status, status
 from bot.context import BotData
 from bot.jobs import PlannedJob
-from bot.roles import Role
+from bot.rules.attendance import ATTENDED, Record, Status, status
+from bot.rules.roles import Role
 from handlers.checkin.common import hhmm, locale_of, settings_of, window_of
 from storage import attendance, leave_effects, people
 from storage.attendance import AttendanceRow, SessionRow

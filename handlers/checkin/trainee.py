@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
-from bot import checkin_code, geo
-from bot.attendance import CheckinVerdict, checkin_verdict
 from bot.callbacks import Action
 from bot.context import Context
-from bot.roles import Role
+from bot.rules import checkin_code, geo
+from bot.rules.attendance import CheckinVerdict, checkin_verdict
+from bot.rules.roles import Role
 from handlers import fallback
 from handlers.checkin import notices, sessions
 from handlers.checkin.common import (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.importer.model import ClassPlan
-from bot.roles import Role
+from bot.rules.roles import Role
 from storage.db import Database, Tx
 from storage.times import to_db
 from tests.harness import BotHarness, Person

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.attendance import (
+from bot.rules.attendance import (
     CheckinVerdict,
     CheckoutVerdict,
     Outcome,
@@ -20,7 +20,7 @@ from bot.attendance import (
     status,
     windows,
 )
-from bot.class_settings import ClassSettings
+from bot.rules.class_settings import ClassSettings
 
 START = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
 END = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import checkin_code, geo
+from bot.rules import checkin_code, geo
 
 T = datetime(2026, 12, 7, 0, 31, 0, tzinfo=UTC)
 SECRET = "0123456789abcdef0123456789abcdef"

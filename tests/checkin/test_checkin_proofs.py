@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import checkin_code
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.rules import checkin_code
 from handlers.checkin.code import refresh_displays
 from storage.db import Database
 from tests.checkin.support import (

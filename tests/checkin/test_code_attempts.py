@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot import checkin_code
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.rules import checkin_code
 from storage.db import Database
 from storage.imports import apply_plan
 from tests.checkin.support import (

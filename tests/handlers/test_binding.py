@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.importer.model import ClassPlan, PersonPlan
-from bot.roles import Role
+from bot.rules.roles import Role
 from storage import people
 from storage.db import Database
 from tests.conftest import TOKEN

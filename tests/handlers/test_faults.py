@@ -16,7 +16,7 @@ from bot.app import build_application, on_startup
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.importer.model import ClassPlan
-from bot.roles import Role
+from bot.rules.roles import Role
 from bot.testing import FakeRequest, FakeTelegram, Fault
 from storage import people
 from storage.db import Database

@@ -8,7 +8,7 @@ import pytest
 
 from bot.callbacks import Action, pack
 from bot.importer.model import ClassPlan
-from bot.roles import Role
+from bot.rules.roles import Role
 from storage import people
 from storage.db import Database
 from tests.handlers.test_binding import someone

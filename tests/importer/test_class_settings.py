@@ -7,7 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from bot.class_settings import (
+from bot.importer import ImportRefused, describe_problem, load_class_plan
+from bot.rules.class_settings import (
     SETTING_COLUMNS,
     ClassSettings,
     from_json,
@@ -15,7 +16,6 @@ from bot.class_settings import (
     setting_name,
     to_json,
 )
-from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.texts import Texts
 from tests.importer.conftest import Sheets, Writer
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.class_settings import from_json
 from bot.importer import ClassPlan, PersonPlan, SessionPlan, load_class_plan
-from bot.roles import Role
+from bot.rules.class_settings import from_json
+from bot.rules.roles import Role
 from bot.texts import Texts
 from storage.db import Database
 from storage.imports import ImportReport, apply_plan

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.importer import ClassPlan, ImportRefused, load_class_plan
-from bot.roles import Role
+from bot.rules.roles import Role
 from tests.importer.conftest import Sheets, Writer
 
 M, T, INS, N = Role.MANAGER, Role.TRAINEE, Role.INSTRUCTOR, Role.MONITOR

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phones import normalize_phone
+from bot.rules.phones import normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
-from bot import class_settings
 from bot.callbacks import Action, pack
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.rules import class_settings
 from storage import leave, leave_effects
 from storage.db import Database, Tx
 from storage.times import to_db

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import leave_limit as ll
-from bot import leave_rules as lr
+from bot.rules import leave as lr
+from bot.rules import leave_limit as ll
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
-from bot.roles import Role
+from bot.rules.roles import Role
 from storage.db import Database, Tx
 from storage.times import to_db
 from tests.harness import BotHarness, Person

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from bot.rating_stats import DEFAULT_DIMENSIONS
+from bot.rules.rating_stats import DEFAULT_DIMENSIONS
 from storage import ratings
 from storage.db import Tx
 from tests.harness import Person

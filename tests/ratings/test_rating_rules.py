@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import rating_chart, rating_stats, rating_views
-from bot.class_settings import ClassSettings, from_json, parse_settings, to_json
-from bot.rating_rules import (
+from bot import rating_chart, rating_views
+from bot.rules import rating_stats
+from bot.rules.class_settings import ClassSettings, from_json, parse_settings, to_json
+from bot.rules.rating import (
     MAX_COMMENT,
     Form,
     Refusal,

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.rating_stats import (
+from bot.rules.rating_stats import (
     DEFAULT_DIMENSIONS,
     Lecture,
     Rating,

@@ -11,7 +11,7 @@ import aiosqlite
 import pytest
 
 from bot.importer.model import ClassPlan
-from bot.roles import Role
+from bot.rules.roles import Role
 from storage import ratings
 from storage.db import Database, apply_migrations, bundled_migrations
 from tests.ratings.conftest import attend, person_id, session_id

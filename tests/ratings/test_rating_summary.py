@@ -6,9 +6,9 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.class_settings import ClassSettings, to_json
 from bot.importer.model import ClassPlan
-from bot.rating_stats import DEFAULT_DIMENSIONS
+from bot.rules.class_settings import ClassSettings, to_json
+from bot.rules.rating_stats import DEFAULT_DIMENSIONS
 from bot.testing import ShownMessage
 from bot.testing.faults import Fault
 from storage.db import Tx

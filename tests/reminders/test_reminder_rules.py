@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.reminders import (
+from bot.rules.locales import recipient_locale
+from bot.rules.reminders import (
     digest_window,
     local_day,
     local_moment,
-    recipient_locale,
     reminder_window,
     time_key,
 )

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.phones import normalize_phone
-from bot.roles import Role
+from bot.rules.phones import normalize_phone
+from bot.rules.roles import Role
 from bot.sandbox.demo import FIRST_USER_ID, build_demo
 from bot.sandbox.main import NotASandboxDatabase, prepare_database
 from bot.testing import FakeTelegram

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.binding import BindOutcome, decide
+from bot.rules.binding import BindOutcome, decide
 from storage.people import Person
 
 

@@ -7,7 +7,8 @@ import re
 import jinja2
 import pytest
 
-from bot.texts import Texts, locale_from_telegram, templates_root
+from bot.rules.locales import locale_from_telegram
+from bot.texts import Texts, templates_root
 
 
 def test_user_input_is_escaped_in_html_but_not_in_labels() -> None:

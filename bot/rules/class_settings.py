@@ -86,7 +86,7 @@ from datetime import time
 from fractions import Fraction
 from typing import Any, Final, Literal, get_args
 
-from bot.texts import Locale, parse_locale
+from bot.rules.locales import Locale, parse_locale
 
 CheckinMode = Literal["none", "code", "location", "code+location"]
 CHECKIN_MODES: Final[tuple[CheckinMode, ...]] = get_args(CheckinMode)

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.texts import Locale, parse_locale
-
 # How far ahead jobs are put into the JobQueue; the scheduler replans well within it.
 HORIZON = timedelta(hours=48)
 # A digest is still worth reading until noon of its day.
@@ -58,11 +56,6 @@ def digest_window(day: date, digest_time: time, zone: str) -> Window:
     at = local_moment(day, digest_time, zone)
     until = local_moment(day, DIGEST_USEFUL_UNTIL, zone)
     return Window(at, max(until, at + timedelta(minutes=1)))
-
-
-def recipient_locale(person_locale: str | None, class_locale: str, fallback: Locale) -> Locale:
-    """The recipient's own language, else the class's, else the bot's."""
-    return parse_locale(person_locale) or parse_locale(class_locale) or fallback
 
 
 def time_key(moment: datetime) -> str:

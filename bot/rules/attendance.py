@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.class_settings import ClassSettings
+from bot.rules.class_settings import ClassSettings
 
 
 class Status(StrEnum):

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
-from storage.people import Person
+
+class Person(Protocol):
+    """What the rule needs of a person on a roster."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def telegram_user_id(self) -> int | None: ...
 
 
 class BindOutcome(StrEnum):

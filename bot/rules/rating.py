@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.class_settings import ClassSettings
+from bot.rules.class_settings import ClassSettings
 
 MAX_COMMENT: Final = 500
 # The reminder goes this long before the window closes (at most half the window).

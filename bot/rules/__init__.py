@@ -1,0 +1,1 @@
+"""The domain rules: pure functions of the timetable, the records and the clock; no I/O."""
