@@ -19,7 +19,7 @@ from bot.ordering import PerUserUpdateProcessor
 from bot.outbox import Outbox, Pacer, outbox_connection
 from bot.scheduler import Scheduler
 from bot.texts import Texts
-from storage.db import Database
+from storage.db import Database, Topic
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,6 +75,9 @@ def build_application(
     data.outbox = Outbox(outbox_bot, db, clock, pacer=Pacer() if rate_limiter else None)
     data.planners = handlers.PLANNERS
     data.scheduler = Scheduler(app)
+    # What follows a committed change, in one place instead of after every write.
+    db.on_commit(Topic.OUTBOX, data.outbox.wake)
+    db.on_commit(Topic.PLANS, data.scheduler.refresh)
     handlers.register(app)
     return app
 

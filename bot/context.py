@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot import permissions
 from bot.clock import Clock
 from bot.config import Config
 from bot.jobs import Planner
 from bot.outbox import Outbox
+from bot.permissions import Capability
 from bot.rules.locales import Locale
 from bot.rules.roles import Role
 from bot.scheduler import Scheduler
 from bot.texts import Texts
 from storage.classes import Membership
 from storage.db import Database
+from storage.forms import FormKind
 from storage.people import Person
 
 
@@ -29,6 +33,8 @@ class BotData:
     outbox: Outbox
     planners: tuple[Planner, ...]  # every feature's timed work, see bot/jobs.py
     scheduler: Scheduler  # puts the planners' jobs in the JobQueue, see bot/scheduler.py
+    # What each feature's open forms take: handlers/inputs.py, in registration order.
+    inputs: list[tuple[FormKind, Callable[..., Awaitable[bool]]]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,14 @@ class Viewer:
     def roles(self) -> frozenset[Role]:
         """Every role held, in any active class."""
         return frozenset(Role(r) for m in self.memberships for r in m.roles)
+
+    def may(self, *capabilities: Capability) -> bool:
+        """Whether any of the person's roles, in any class, gives any of these."""
+        return permissions.may(self.roles, *capabilities)
+
+    def classes_where(self, *capabilities: Capability) -> list[Membership]:
+        """The classes where the person has any of these capabilities, in order."""
+        return [m for m in self.memberships if permissions.may(m.roles, *capabilities)]
 
 
 class Context(CallbackContext[ExtBot[None], dict, dict, BotData]):

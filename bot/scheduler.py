@@ -37,6 +37,8 @@ _LOGGER = logging.getLogger(__name__)
 WATCH_EVERY = 30.0  # seconds between looks for an import made by another process
 REPLAN_EVERY = 30 * 60.0  # seconds; well within HORIZON, so the horizon never runs dry
 LOOK_BACK = timedelta(days=1)  # imports announced after a restart
+# Replans in a row when changes keep coming in during one; the 30-minute replan catches up.
+_MAX_ROUNDS = 3
 
 
 class Scheduler:
@@ -48,6 +50,8 @@ class Scheduler:
         self._ran: dict[str, datetime] = {}  # job name -> the ``at`` it ran for
         self._last_import = -1
         self._started = False
+        self._replanning = False
+        self._dirty = False
 
     @property
     def scheduled(self) -> frozenset[str]:
@@ -78,8 +82,31 @@ class Scheduler:
         """Forget the jobs (the JobQueue stops with the Application)."""
         self._started = False
 
+    async def refresh(self) -> None:
+        """Plan again after a committed change the planners read (``Topic.PLANS``).
+
+        A change committed while a replan runs (a job it ran changed a request, or another
+        update's write) makes that replan go round once more instead of starting another.
+        """
+        if self._replanning:
+            self._dirty = True
+            return
+        await self.replan()
+
     async def replan(self) -> int:
         """Derive the jobs again; run the due-but-useful ones now. Return jobs queued."""
+        self._replanning = True
+        try:
+            for _ in range(_MAX_ROUNDS):
+                self._dirty = False
+                queued = await self._replan_once()
+                if not self._dirty:
+                    break
+            return queued
+        finally:
+            self._replanning = False
+
+    async def _replan_once(self) -> int:
         data = self._app.bot_data
         now = data.clock.now()
         wanted: dict[str, PlannedJob] = {}

@@ -1,4 +1,4 @@
-"""Telegram-facing features, one module each, registered here in a deliberate order."""
+"""Telegram-facing features, one package each, registered here in a deliberate order."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from telegram.ext import Application
 
 from bot import rating_jobs  # ratings
 from bot.jobs import Planner
-from handlers import errors, fallback, help, identity, lang, roster, start
+from handlers import errors, fallback, help, identity, inputs, lang, leave, roster, start
 from handlers.announce import register as register_announce  # reminders
 from handlers.checkin import plan_jobs as plan_checkin_jobs  # check-in
 from handlers.checkin import register as register_checkin  # check-in
 from handlers.instructors import register as register_instructors  # ratings
-from handlers.leave import register as register_leave  # leave
-from handlers.leave_jobs import plan_jobs as plan_leave_jobs  # leave
 from handlers.me import register as register_me  # check-in
 from handlers.ratings import register as register_ratings  # ratings
 from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
@@ -25,19 +23,21 @@ PLANNERS: tuple[Planner, ...] = (
     plan_reminder_jobs,
     # check-in:
     plan_checkin_jobs,
-    # leave:
-    plan_leave_jobs,
+    *leave.PLANNERS,
     # ratings:
     rating_jobs.plan,
 )
 
-# Group -1 runs first for every update and resolves who is speaking (context.viewer).
-IDENTITY_GROUP = -1
+# Group -2 runs first for every update and resolves who is speaking (context.viewer); group
+# -1 hands a message to the form waiting for it; the features are group 0.
+IDENTITY_GROUP = -2
+INPUT_GROUP = -1
 
 
 def register(app: Application) -> None:
     """Add every handler to the application, guards first, fallbacks last."""
     identity.register(app, group=IDENTITY_GROUP)
+    inputs.register(app, group=INPUT_GROUP)
     # Features: within a group the first matching handler wins, so order matters only
     # where filters overlap; none of these do. Check-in comes first because it is the
     # hot path: a class of 900 checks in within one minute, and every handler before it
@@ -53,8 +53,8 @@ def register(app: Application) -> None:
     # reminders:
     register_timetable(app)
     register_announce(app)
-    # leave:
-    register_leave(app)
+    # The order of the features' forms in the input step: leave's before the ratings'.
+    leave.register(app)
     # ratings:
     register_ratings(app)
     register_instructors(app)

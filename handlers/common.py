@@ -1,13 +1,17 @@
-"""Small helpers every feature uses to answer."""
+"""What every feature uses to answer: the viewer, button presses, the person's menu."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import filters
+from telegram.ext import Application, BaseHandler, filters
 
+from bot import buttons
+from bot.buttons import Button
 from bot.context import Context, Viewer
 from bot.menus import publish_person_commands
 from bot.rules.locales import Locale
@@ -17,6 +21,17 @@ _LOGGER = logging.getLogger(__name__)
 # Binding and everything personal happen one to one, never in a group.
 PRIVATE = filters.ChatType.PRIVATE
 
+B = TypeVar("B", bound=Button)
+PressCallback = Callable[[Update, Context, B], Awaitable[None]]
+
+
+class StalePress(Exception):
+    """Raised by a button handler: this press means nothing now (answered as a stale button).
+
+    For a button whose request, session or form is gone, decided or not the presser's: the
+    press changes nothing, and the person is told the button is out of date.
+    """
+
 
 def viewer_of(context: Context) -> Viewer:
     """The viewer the identity guard set; every update with a user has one."""
@@ -25,15 +40,53 @@ def viewer_of(context: Context) -> Viewer:
     return context.viewer
 
 
-async def refresh_menu(update: Update, context: Context, viewer: Viewer, locale: Locale) -> None:
-    """Republish a person's own command menu; a failure costs only the menu, so log it."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    try:
-        await publish_person_commands(context.bot, context.texts, chat.id, viewer.roles, locale)
-    except Exception:
-        _LOGGER.warning("could not set the command menu for chat %s", chat.id, exc_info=True)
+def on_press(
+    app: Application, callback: PressCallback[B], *kinds: type[B], bound: bool = True
+) -> None:
+    """Register ``callback`` for presses of these kinds of button.
+
+    The data is decoded once, here: the callback gets the typed button. A press whose data
+    names one of these kinds but does not decode (forged, or from another shape), a press by
+    someone not bound when ``bound``, and a press the callback refuses with ``StalePress``
+    are answered here as a stale button.
+    """
+    app.add_handler(_ButtonHandler(callback, kinds, bound=bound))
+
+
+_MALFORMED = object()
+
+
+class _ButtonHandler(BaseHandler[Update, Context, None], Generic[B]):
+    """PTB's handler for our buttons: matches by kind, hands over the decoded button."""
+
+    def __init__(self, callback: PressCallback[B], kinds: tuple[type[B], ...], *, bound: bool):
+        super().__init__(callback)  # type: ignore[arg-type]
+        self._codes = frozenset(kind.code for kind in kinds)
+        self._bound = bound
+
+    def check_update(self, update: object) -> object:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return None
+        data = update.callback_query.data
+        if buttons.code_of(data) not in self._codes:
+            return None
+        return buttons.unpack(data) or _MALFORMED
+
+    async def handle_update(
+        self, update: Update, application: Any, check_result: object, context: Context
+    ) -> None:
+        query = update.callback_query
+        assert query is not None
+        viewer = context.viewer
+        if check_result is _MALFORMED or (
+            self._bound and (viewer is None or viewer.person is None)
+        ):
+            await answer(query, context.label("buttons.stale"))
+            return
+        try:
+            await self.callback(update, context, check_result)  # type: ignore[call-arg]
+        except StalePress:
+            await answer(query, context.label("buttons.stale"))
 
 
 async def answer(
@@ -53,3 +106,14 @@ async def answer(
             await query.answer(text, show_alert=True if alert is None else alert)
     except TelegramError:
         _LOGGER.warning("could not answer button press %s", query.id, exc_info=True)
+
+
+async def refresh_menu(update: Update, context: Context, viewer: Viewer, locale: Locale) -> None:
+    """Republish a person's own command menu; a failure costs only the menu, so log it."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await publish_person_commands(context.bot, context.texts, chat.id, viewer.roles, locale)
+    except Exception:
+        _LOGGER.warning("could not set the command menu for chat %s", chat.id, exc_info=True)

@@ -16,11 +16,8 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import rating_views
@@ -28,16 +25,14 @@ from bot.callbacks import Action, Callback, unpack
 from bot.context import Context
 from bot.rules import rating as rating_rules
 from bot.rules.rating import Form
-from handlers import identity, rating_progress
+from handlers import inputs, rating_progress
 from handlers.common import PRIVATE, answer, viewer_of
 from storage import ratings, updates
 from storage.db import Tx
+from storage.forms import Form as StoredForm
+from storage.forms import FormKind
 from storage.ratings import Lecture
 
-# The typed comment is caught before every feature (group 0) and before the identity guard
-# (-1), and only when a rating form waits for one; then it stops the update there, so the
-# free-text handlers of other features never see it. Any other message passes through.
-COMMENT_GROUP = -2
 _ACTIONS = (
     Action.RATE_OPEN,
     Action.RATE_SCORE,
@@ -166,22 +161,21 @@ async def _submit(update: Update, context: Context, lecture: Lecture, form: Form
     await _edit(query.edit_message_text(text, reply_markup=keyboard))
 
 
-async def typed_comment(update: Update, context: Context) -> None:
-    """A message while a rating form waits for its comment; anything else passes through."""
-    await identity.identify(update, context)
-    viewer = context.viewer
-    if viewer is None or viewer.person is None:
-        return
-    person_id = viewer.person.id
-    forms = await ratings.forms_of(context.db, person_id)
+async def typed_comment(update: Update, context: Context, found: list[StoredForm]) -> bool:
+    """A message while a rating form waits for its comment (the input step's); else not ours."""
     message = update.effective_message
-    if any(data.get("comment_update") == update.update_id for data in forms.values()):
+    if message.text is None:
+        return False
+    person_id = viewer_of(context).person.id
+    if any(f.data.get("comment_update") == update.update_id for f in found):
         await message.reply_text(context.t("ratings.already"))  # Telegram delivered it again
-        raise ApplicationHandlerStop
-    waiting = {sid: Form.from_json(d) for sid, d in forms.items() if d.get("awaiting_comment")}
+        return True
+    waiting = {
+        f.session_id: Form.from_json(f.data) for f in found if f.data.get("awaiting_comment")
+    }
     if not waiting:
-        return
-    session_id, form = next(iter(sorted(waiting.items())))
+        return False
+    session_id, form = min(waiting.items())
     lecture = await ratings.lecture(context.db, session_id)
     refused = (
         await _refusal(context, lecture, person_id) if lecture else context.label("ratings.closed")
@@ -190,16 +184,16 @@ async def typed_comment(update: Update, context: Context) -> None:
     problem = rating_rules.comment_problem(comment)
     if refused:
         await message.reply_text(context.t("ratings.refused", text=refused))
-        raise ApplicationHandlerStop
+        return True
     if problem == "too_long":
         reply = context.t(
             "ratings.comment_too_long", length=len(comment), max=rating_rules.MAX_COMMENT
         )
         await message.reply_text(reply)
-        raise ApplicationHandlerStop
+        return True
     if problem == "empty":
         await message.reply_text(context.t("ratings.comment_empty"))
-        raise ApplicationHandlerStop
+        return True
     now = context.bot_data.clock.now()
     done = Form(form.scores, comment, None, False, form.message_id, update.update_id)
 
@@ -211,7 +205,7 @@ async def typed_comment(update: Update, context: Context) -> None:
 
     if not await context.db.write(save):
         await message.reply_text(context.t("ratings.already"))
-        raise ApplicationHandlerStop
+        return True
     if done.message_id is not None and lecture is not None:
         text, keyboard = rating_views.form_view(context.texts, context.locale, lecture, done)
         await _edit(
@@ -220,7 +214,7 @@ async def typed_comment(update: Update, context: Context) -> None:
             )
         )
     await message.reply_text(context.t("ratings.comment_saved"))
-    raise ApplicationHandlerStop
+    return True
 
 
 async def _edit(call: object) -> None:
@@ -234,9 +228,6 @@ async def _edit(call: object) -> None:
 
 def register(app: Application) -> None:
     """Add the typed comment (before every feature), /rate and the form's buttons."""
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, typed_comment),
-        group=COMMENT_GROUP,
-    )
+    inputs.accept(app, FormKind.RATING, typed_comment)
     app.add_handler(CommandHandler("rate", rating_progress.show_rate, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(pressed, pattern=_is_rating_button))

@@ -1,5 +1,5 @@
 """SQLite storage: schema, migrations and every query. Never imports telegram."""
 
-from storage.db import Database, Queryable, Tx
+from storage.db import Database, Queryable, Topic, Tx
 
-__all__ = ["Database", "Queryable", "Tx"]
+__all__ = ["Database", "Queryable", "Topic", "Tx"]

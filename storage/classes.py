@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storage.db import Queryable
+from storage.people import RECIPIENT_COLUMNS, Recipient
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ _CLASS_COLUMNS = "c.id, c.name, c.start_date, c.end_date, c.timezone, c.settings
 async def by_name(db: Queryable, name: str) -> ClassRow | None:
     """Return the class with this name, if any."""
     row = await db.fetchone(f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.name = ?", (name,))
+    return None if row is None else ClassRow(*row)
+
+
+async def by_id(db: Queryable, class_id: int) -> ClassRow | None:
+    """Return a class by id, if any."""
+    row = await db.fetchone(f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.id = ?", (class_id,))
     return None if row is None else ClassRow(*row)
 
 
@@ -81,3 +89,39 @@ async def roster(db: Queryable, class_id: int) -> list[RosterEntry]:
         RosterEntry(r[0], r[1], r[2], r[3], frozenset(r[4].split(",")), r[5], bool(r[6]))
         for r in rows
     ]
+
+
+async def holds_role(db: Queryable, class_id: int, person_id: int, roles: Iterable[str]) -> bool:
+    """Whether a person holds one of these roles in a class now (bot/permissions.py asks)."""
+    wanted = sorted(roles)
+    marks = ",".join("?" * len(wanted))
+    row = await db.fetchone(
+        "SELECT 1 FROM memberships WHERE class_id = ? AND person_id = ? AND active = 1"
+        f" AND role IN ({marks})",
+        (class_id, person_id, *wanted),
+    )
+    return row is not None
+
+
+async def members(db: Queryable, class_id: int, roles: Iterable[str]) -> list[Recipient]:
+    """The people holding one of these roles in a class now, bound or not, in roster order."""
+    wanted = sorted(roles)
+    marks = ",".join("?" * len(wanted))
+    rows = await db.fetchall(
+        f"SELECT DISTINCT {RECIPIENT_COLUMNS} FROM memberships m"
+        " JOIN people p ON p.id = m.person_id"
+        f" WHERE m.class_id = ? AND m.active = 1 AND m.role IN ({marks}) ORDER BY p.id",
+        (class_id, *wanted),
+    )
+    return [Recipient(*r) for r in rows]
+
+
+async def unreachable_names(db: Queryable, class_id: int) -> list[str]:
+    """Names of the class's people Telegram refused to deliver to (403)."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT p.name FROM memberships m JOIN people p ON p.id = m.person_id"
+        " WHERE m.class_id = ? AND m.active = 1 AND p.unreachable_at IS NOT NULL"
+        " ORDER BY p.name",
+        (class_id,),
+    )
+    return [r[0] for r in rows]

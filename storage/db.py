@@ -12,6 +12,13 @@ run in one ``BEGIN IMMEDIATE`` transaction; if one of them fails, the batch is r
 run again with a SAVEPOINT per write, so that the failing write rolls back alone. Every caller
 is answered only after the COMMIT, so a reply never promises something that is not on disk.
 
+Why after-commit topics: some work must follow a committed change, never precede it and
+never be forgotten: wake the outbox sender when rows were queued, replan the timed jobs when
+a leave request changed. A write says what it changed (``tx.changed(Topic.OUTBOX)``, done by
+the storage function that makes the change), and the door runs the topic's listener once the
+write is committed, in the writer's own task, before ``write`` returns: so the caller's next
+step already sees the outbox woken and the jobs replanned, and no caller has to remember it.
+
 Why ``execute_fetchall``: every aiosqlite call is a hop to the connection's thread and back.
 A cursor costs three (execute, fetch, close); ``execute_fetchall`` does all of it in one, which
 makes a read about three times cheaper (benchmarks/bench_checkin.py). Every ``fetchone`` here
@@ -22,9 +29,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -39,6 +48,16 @@ WriteOp = Callable[["Tx"], Awaitable[T]]
 # The most writes one transaction takes, so one commit never waits on an unbounded batch.
 _MAX_BATCH = 256
 _BUSY_TIMEOUT_MS = 5000
+
+
+class Topic(StrEnum):
+    """What a committed write changed, for the listener that must act on it."""
+
+    OUTBOX = "outbox"  # rows were queued: the sender should look now
+    PLANS = "plans"  # something the planners derive jobs from: replan
+
+
+Listener = Callable[[], Awaitable[None] | None]
 
 
 class Queryable(Protocol):
@@ -84,6 +103,11 @@ class Tx:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        self.topics: set[Topic] = set()
+
+    def changed(self, topic: Topic) -> None:
+        """Say what this write changed: the topic's listener runs once it is committed."""
+        self.topics.add(topic)
 
     async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         """Run one statement and return its cursor (for rowcount and lastrowid)."""
@@ -120,7 +144,19 @@ class Database:
         self._reader = reader
         self._queue: asyncio.Queue[tuple[WriteOp[Any], asyncio.Future[Any]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._listeners: dict[Topic, Listener] = {}
         self.commits = 0  # counted for benchmarks and tests of batching
+
+    def on_commit(self, topic: Topic, listener: Listener | None) -> None:
+        """Run ``listener`` after every committed write that changed ``topic``.
+
+        One listener per topic: the running Application's (a new one replaces it, None
+        removes it). A listener's failure is logged, never raised: the write is committed.
+        """
+        if listener is None:
+            self._listeners.pop(topic, None)
+        else:
+            self._listeners[topic] = listener
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -167,9 +203,23 @@ class Database:
         """
         if self._task is None:
             raise RuntimeError("database is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[T, set[Topic]]] = asyncio.get_running_loop().create_future()
         await self._queue.put((op, future))
-        return await future
+        value, topics = await future
+        for topic in sorted(topics):
+            await self._notify(topic)
+        return value
+
+    async def _notify(self, topic: Topic) -> None:
+        listener = self._listeners.get(topic)
+        if listener is None:
+            return
+        try:
+            result = listener()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            _LOGGER.exception("after-commit listener of %s failed; the write stands", topic)
 
     async def _run_writes(self) -> None:
         while True:
@@ -204,7 +254,7 @@ class Database:
             if future.done():  # the caller gave up (cancelled); the write stands
                 continue
             if ok:
-                future.set_result(value)
+                future.set_result(value)  # (result, topics)
             else:
                 future.set_exception(value)
 
@@ -212,20 +262,20 @@ class Database:
         self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]], *, isolate: bool
     ) -> list[tuple[bool, Any]]:
         """Run the batch in one transaction; without ``isolate``, raise _WriteFailed on error."""
-        tx = Tx(self._writer)
         outcomes: list[tuple[bool, Any]] = []
         try:
             await self._writer.execute("BEGIN IMMEDIATE")
             for op, _ in batch:
+                tx = Tx(self._writer)  # one per write: its topics are its own
                 if not isolate:
                     try:
-                        outcomes.append((True, await op(tx)))
+                        outcomes.append((True, (await op(tx), tx.topics)))
                     except Exception as exc:
                         raise _WriteFailed from exc
                     continue
                 await self._writer.execute("SAVEPOINT write_op")
                 try:
-                    result = await op(tx)
+                    result = (await op(tx), tx.topics)
                 except Exception as exc:  # noqa: BLE001 - handed to the caller
                     await self._writer.execute("ROLLBACK TO write_op")
                     await self._writer.execute("RELEASE write_op")

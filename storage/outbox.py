@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Queryable, Tx
+from storage.db import Queryable, Topic, Tx
 from storage.times import from_db, to_db
 
 
@@ -43,7 +43,11 @@ async def enqueue(
     method: str = "sendMessage",
     not_before: datetime | None = None,
 ) -> bool:
-    """Queue a Bot API call (``payload`` without chat_id); False if the key was queued before."""
+    """Queue a Bot API call (``payload`` without chat_id); False if the key was queued before.
+
+    Once the write commits, the sender is woken (``Topic.OUTBOX``).
+    """
+    tx.changed(Topic.OUTBOX)
     cursor = await tx.execute(
         "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
@@ -62,6 +66,7 @@ async def enqueue(
 
 async def enqueue_many(tx: Tx, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> int:
     """Queue many calls at once (dicts with the keyword arguments of ``enqueue``); new ones."""
+    tx.changed(Topic.OUTBOX)
     before = await tx.fetchone("SELECT total_changes()")
     await tx.executemany(
         "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"

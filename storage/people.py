@@ -33,6 +33,21 @@ class Person:
 _COLUMNS = "id, name, phone, unit, invite_code, telegram_user_id, locale"
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Someone the bot writes to on its own initiative, or would once they bind."""
+
+    person_id: int
+    name: str
+    phone: str
+    telegram_user_id: int | None  # None: not bound, nobody to write to yet
+    locale: str | None  # their own choice; None: their class's language
+
+
+# Select these (people as ``p``) to build a Recipient.
+RECIPIENT_COLUMNS = "p.id, p.name, p.phone, p.telegram_user_id, p.locale"
+
+
 def _person(row: aiosqlite.Row | None) -> Person | None:
     return None if row is None else Person(*row)
 
@@ -102,3 +117,20 @@ async def mark_reachable(tx: Tx, person_id: int, now: datetime) -> None:
         " WHERE id = ? AND unreachable_at IS NOT NULL",
         (to_db(now), person_id),
     )
+
+
+async def recipient(db: Queryable, person_id: int) -> Recipient | None:
+    """A person the bot can write to; None if there is no such person or they are not bound."""
+    row = await db.fetchone(
+        f"SELECT {RECIPIENT_COLUMNS} FROM people p"
+        " WHERE p.id = ? AND p.telegram_user_id IS NOT NULL",
+        (person_id,),
+    )
+    return None if row is None else Recipient(*row)
+
+
+async def name_and_unit(db: Queryable, person_id: int) -> tuple[str | None, str | None]:
+    """A person's name and unit; (None, None) if there is no such person (the templates
+    say what to show then)."""
+    row = await db.fetchone("SELECT name, unit FROM people WHERE id = ?", (person_id,))
+    return (row[0], row[1]) if row else (None, None)

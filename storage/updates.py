@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from storage.db import Tx
+from storage.db import Queryable, Tx
 from storage.times import to_db
 
 
@@ -18,6 +18,12 @@ async def claim(tx: Tx, update_id: int, now: datetime) -> bool:
         (update_id, to_db(now)),
     )
     return cursor.rowcount == 1
+
+
+async def was_processed(db: Queryable, update_id: int) -> bool:
+    """Whether an update's effects were committed before (a redelivery)."""
+    row = await db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,))
+    return row is not None
 
 
 async def forget_older_than(tx: Tx, now: datetime, age: timedelta) -> int:

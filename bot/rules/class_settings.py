@@ -84,6 +84,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Final, Literal, get_args
 
 from bot.rules.locales import Locale, parse_locale
@@ -257,8 +258,14 @@ def to_json(settings: ClassSettings) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+@lru_cache(maxsize=256)
 def from_json(text: str | None) -> ClassSettings:
-    """Read settings written by to_json; unknown keys are ignored, missing keys defaulted."""
+    """Read settings written by to_json; unknown keys are ignored, missing keys defaulted.
+
+    Cached: every feature reads its class's settings per update or per job, and the same
+    JSON always gives the same (frozen) settings, so a class's are parsed once until an
+    import changes them.
+    """
     data = json.loads(text) if text and text.strip() else {}
     if not isinstance(data, dict):
         raise ValueError("class settings JSON is not an object")

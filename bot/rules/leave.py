@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
-from typing import Final
+from typing import Final, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 MAX_REASON_CHARS: Final = 500
@@ -21,9 +21,28 @@ PICK_MAX_SESSIONS: Final = 40
 FORM_WAITS: Final = timedelta(hours=2)
 
 
+class Timed(Protocol):
+    """A session as the leave rules see it (a stored session is one)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def starts_at(self) -> datetime: ...
+
+    @property
+    def ends_at(self) -> datetime: ...
+
+    @property
+    def hours(self) -> Fraction: ...
+
+
+S = TypeVar("S", bound=Timed)
+
+
 @dataclass(frozen=True)
 class Slot:
-    """A session as the leave rules see it."""
+    """A session made up for the rules alone (tests, what-ifs)."""
 
     id: int
     starts_at: datetime
@@ -31,7 +50,18 @@ class Slot:
     hours: Fraction
 
 
-def levels_required(slots: Sequence[Slot], second_level_hours: float | None, zone: ZoneInfo) -> int:
+def reason_problem(text: str) -> str | None:
+    """Why a typed reason cannot be taken ('empty', 'too_long'), or None."""
+    if not text.strip():
+        return "empty"
+    if len(text.strip()) > MAX_REASON_CHARS:
+        return "too_long"
+    return None
+
+
+def levels_required(
+    slots: Sequence[Timed], second_level_hours: float | None, zone: ZoneInfo
+) -> int:
     """1 or 2: a request over the class's size needs the school's approval too.
 
     With ``leave_second_level_hours`` set, over means more class hours than that; unset, it
@@ -46,20 +76,20 @@ def levels_required(slots: Sequence[Slot], second_level_hours: float | None, zon
     return 2 if len(days_of(slots, zone)) > 1 else 1
 
 
-def days_of(slots: Iterable[Slot], zone: ZoneInfo) -> list[date]:
+def days_of(slots: Iterable[Timed], zone: ZoneInfo) -> list[date]:
     """The local days the slots fall on, in order."""
     return sorted({s.starts_at.astimezone(zone).date() for s in slots})
 
 
-def group_by_day(slots: Iterable[Slot], zone: ZoneInfo) -> list[tuple[date, list[Slot]]]:
+def group_by_day(slots: Iterable[S], zone: ZoneInfo) -> list[tuple[date, list[S]]]:
     """Slots grouped by local day, days and slots in time order."""
-    groups: dict[date, list[Slot]] = {}
+    groups: dict[date, list[S]] = {}
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
         groups.setdefault(slot.starts_at.astimezone(zone).date(), []).append(slot)
     return sorted(groups.items())
 
 
-def can_be_chosen(slot: Slot, now: datetime) -> bool:
+def can_be_chosen(slot: Timed, now: datetime) -> bool:
     """Only future or current sessions can be covered by a new request."""
     return slot.ends_at > now
 
@@ -69,39 +99,39 @@ def can_cancel(status: str) -> bool:
     return status == "pending"
 
 
-def can_withdraw(status: str, slots: Sequence[Slot], now: datetime) -> bool:
+def can_withdraw(status: str, slots: Sequence[Timed], now: datetime) -> bool:
     """An approved request can be withdrawn until its first session starts."""
     return status == "approved" and bool(slots) and now < min(s.starts_at for s in slots)
 
 
-def first_start(slots: Sequence[Slot]) -> datetime:
+def first_start(slots: Sequence[Timed]) -> datetime:
     """When the first covered session starts."""
     return min(s.starts_at for s in slots)
 
 
-def last_start(slots: Sequence[Slot]) -> datetime:
+def last_start(slots: Sequence[Timed]) -> datetime:
     """When the last covered session starts."""
     return max(s.starts_at for s in slots)
 
 
-def counts_as_begun(slot: Slot, sent_at: datetime) -> datetime:
+def counts_as_begun(slot: Timed, sent_at: datetime) -> datetime:
     """When a covered session counts as begun for expiry: its start, or its end if it had
     already begun when the request was sent (else such a request would expire at once)."""
     return slot.ends_at if slot.starts_at <= sent_at else slot.starts_at
 
 
-def expires_at(slots: Sequence[Slot], sent_at: datetime) -> datetime:
+def expires_at(slots: Sequence[Timed], sent_at: datetime) -> datetime:
     """When an undecided request expires: once every covered session counts as begun."""
     return max(counts_as_begun(s, sent_at) for s in slots)
 
 
-def leave_ends(slots: Sequence[Slot]) -> datetime:
+def leave_ends(slots: Sequence[Timed]) -> datetime:
     """When the leave ends: the end of its last session."""
     return max(s.ends_at for s in slots)
 
 
 def nudge_times(
-    created_at: datetime, slots: Sequence[Slot], remind_after: timedelta
+    created_at: datetime, slots: Sequence[Timed], remind_after: timedelta
 ) -> dict[str, datetime]:
     """When an undecided request is brought back: ``remind_after`` it was sent, and before
     it starts.
@@ -121,8 +151,8 @@ def nudge_times(
 
 
 def covered_after_early_end(
-    slots: Sequence[Slot], ended_at: datetime, attended: Iterable[int]
-) -> list[Slot]:
+    slots: Sequence[S], ended_at: datetime, attended: Iterable[int]
+) -> list[S]:
     """The sessions still covered once leave ends early at ``ended_at``.
 
     Sessions that began before the early end stay covered, except those the trainee

@@ -12,8 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Final
+
+
+class LimitDecision(StrEnum):
+    """What a manager or admin records for a trainee over the limit; the bot removes no one."""
+
+    DISMISSED = "dismissed"  # 责令退学
+    CONTINUES = "continues"  # 准予继续, with a reason
+
 
 # The shares of the limit at which the trainee and the managers are warned, in percent.
 THRESHOLDS: Final[tuple[int, ...]] = (50, 80, 100)

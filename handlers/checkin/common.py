@@ -25,7 +25,8 @@ from bot.rules.locales import Locale, parse_locale
 from bot.rules.roles import Role
 from handlers.checkin import sessions
 from handlers.common import answer, viewer_of
-from storage import attendance, leave_effects
+from handlers.leave import limit as leave_limit_effects
+from storage import attendance
 from storage.attendance import PROOF_FORM, SessionRow
 from storage.db import Tx
 
@@ -130,8 +131,13 @@ async def record_and_reply(
         row = await attendance.record_checkin(tx, session, person_id, now, method)
         if row is None:
             return False, await attendance.record_of(tx, session.id, person_id)
-        await leave_effects.after_checkin(
-            tx, class_id=session.class_id, person_id=person_id, session_id=session.id, now=now
+        await leave_limit_effects.after_checkin(
+            tx,
+            context.bot_data,
+            class_id=session.class_id,
+            person_id=person_id,
+            session_id=session.id,
+            now=now,
         )
         if proven:
             await attendance.drop_form(tx, person_id, PROOF_FORM)

@@ -17,7 +17,8 @@ from bot.jobs import PlannedJob
 from bot.rules.attendance import ATTENDED, Record, Status, status
 from bot.rules.roles import Role
 from handlers.checkin.common import hhmm, locale_of, settings_of, window_of
-from storage import attendance, leave_effects, people
+from handlers.leave import limit as leave_limit_effects
+from storage import attendance, people
 from storage.attendance import AttendanceRow, SessionRow
 from storage.db import Database, Queryable, Tx
 from storage.outbox import enqueue as outbox_enqueue
@@ -128,7 +129,7 @@ async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
 
     async def op(tx: Tx) -> None:
         # Absences are final now: they may take a trainee past the leave limit's warnings.
-        await leave_effects.after_close(tx, session_id=session.id, now=now)
+        await leave_limit_effects.after_close(tx, data, session_id=session.id, now=now)
         for manager in await attendance.members(tx, session.class_id, Role.MANAGER):
             if manager.telegram_user_id is None:
                 continue

@@ -10,7 +10,8 @@ from bot.callbacks import Action, pack
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.rules import class_settings
-from storage import leave, leave_effects
+from handlers.leave import limit, views
+from storage import leave
 from storage.db import Database, Tx
 from storage.times import to_db
 from tests.harness import BotHarness, Person
@@ -90,19 +91,21 @@ async def test_back_during_leave_ends_it_early_and_gives_hours_back(
 
 
 async def checkin(
-    db: Database, person_id: int, class_id: int, session: int, at: datetime
+    bot: BotHarness, person_id: int, class_id: int, session: int, at: datetime
 ) -> list[int]:
+    data = bot.app.bot_data
+
     async def op(tx: Tx) -> list[int]:
         await tx.execute(
             "INSERT INTO attendance (session_id, person_id, checkin_at, checkin_method, updated_at)"
             " VALUES (?, ?, ?, 'code', ?)",
             (session, person_id, to_db(at), to_db(at)),
         )
-        return await leave_effects.after_checkin(
-            tx, class_id=class_id, person_id=person_id, session_id=session, now=at
+        return await limit.after_checkin(
+            tx, data, class_id=class_id, person_id=person_id, session_id=session, now=at
         )
 
-    return await db.write(op)
+    return await bot.db.write(op)
 
 
 async def test_a_checkin_during_leave_ends_it_early(
@@ -114,7 +117,7 @@ async def test_a_checkin_during_leave_ends_it_early(
     at = datetime(2026, 12, 7, 6, 35, tzinfo=UTC)  # five minutes into S02
     clock.set(at)
     s02 = await session_id(db, "S02")
-    assert await checkin(db, request.person_id, request.class_id, s02, at) == [request_id]
+    assert await checkin(bot, request.person_id, request.class_id, s02, at) == [request_id]
     after = await leave.get_request(db, request_id)
     assert after.hours == 3 and after.ended_early_at == at and after.reported_back_at == at
     assert await leave.on_leave_session_ids(db, request.person_id, request.class_id) == {
@@ -125,7 +128,9 @@ async def test_a_checkin_during_leave_ends_it_early(
     assert said(people.trainee, "请假提前结束").text.endswith("未用的 3 学时已退回。")
     # A second check-in changes nothing more.
     s03 = await session_id(db, "S03")
-    assert await checkin(db, request.person_id, request.class_id, s03, at + timedelta(days=1)) == []
+    assert (
+        await checkin(bot, request.person_id, request.class_id, s03, at + timedelta(days=1)) == []
+    )
 
 
 async def test_a_checkin_after_the_leave_counts_as_reporting_back(
@@ -137,7 +142,7 @@ async def test_a_checkin_after_the_leave_counts_as_reporting_back(
     at = datetime(2026, 12, 7, 6, 20, tzinfo=UTC)
     clock.set(at)
     assert await checkin(
-        db, request.person_id, request.class_id, await session_id(db, "S02"), at
+        bot, request.person_id, request.class_id, await session_id(db, "S02"), at
     ) == [request_id]
     after = await leave.get_request(db, request_id)
     assert after.reported_back_at == at and after.ended_early_at is None and after.hours == 3
@@ -151,8 +156,8 @@ async def test_missed_sessions_count_toward_the_limit_once_closed(
     request = await leave.get_request(db, request_id)
 
     async def hours(now: datetime) -> Fraction:
-        settings = class_settings.ClassSettings()  # check-out closes 30 min after the end
-        return await leave.missed_hours(db, request.class_id, request.person_id, now, settings)
+        info = await views.class_info(db, request.class_id)  # check-out closes 30 min after the end
+        return await views.missed_hours(db, info, request.person_id, now)
 
     assert await hours(datetime(2026, 12, 7, 3, 59, tzinfo=UTC)) == 0  # S01 not closed yet
     assert await hours(datetime(2026, 12, 7, 4, 0, tzinfo=UTC)) == 3  # closed: absent

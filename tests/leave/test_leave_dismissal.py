@@ -11,7 +11,7 @@ from bot.callbacks import Action, pack
 from bot.importer.model import ClassPlan
 from bot.testing import ShownMessage
 from bot.texts import Texts
-from storage import leave
+from storage import people
 from storage.db import Database, Tx
 from tests.harness import BotHarness, Person
 from tests.leave.helpers import (
@@ -306,7 +306,7 @@ def test_each_language_names_the_ratio() -> None:
 async def test_an_unknown_person_has_no_name_and_the_template_says_so(
     bot: BotHarness, example_class: ClassPlan, db: Database
 ) -> None:
-    assert await leave.person_name(db, 999_999) == (None, None)
+    assert await people.name_and_unit(db, 999_999) == (None, None)
     texts = Texts()
     r = {"name": None, "unit": None}
     ended = {"day": date(2026, 12, 7), "time": "11:30"}

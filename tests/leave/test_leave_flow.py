@@ -14,8 +14,9 @@ from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.outbox import Outbox
 from bot.testing import FakeRequest, FakeTelegram
-from storage import leave
+from storage import forms
 from storage.db import Database
+from storage.forms import FormKind
 from tests.harness import BotHarness, Person
 from tests.leave.helpers import (
     alert,
@@ -58,7 +59,7 @@ async def _form_of_trainee(db: Database) -> dict:
         "SELECT f.person_id FROM forms f JOIN people p ON p.id = f.person_id"
         " WHERE p.phone = '15000150002' AND f.kind = 'leave'"
     )
-    return await leave.get_form(db, row[0], "leave")
+    return await forms.get(db, row[0], FormKind.LEAVE)
 
 
 async def test_preview_shows_hours_and_the_running_total_against_the_limit(

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
-from storage import leave, leave_effects
+from handlers.leave import limit
+from storage import leave
 from storage.db import Database, Tx
 from tests.harness import BotHarness
 from tests.leave.helpers import (
@@ -142,7 +143,7 @@ async def test_after_close_warns_only_the_absent_and_only_once(
 
     async def close(at: datetime) -> list[int]:
         async def op(tx: Tx) -> list[int]:
-            return await leave_effects.after_close(tx, session_id=s01, now=at)
+            return await limit.after_close(tx, bot.app.bot_data, session_id=s01, now=at)
 
         return await db.write(op)
 

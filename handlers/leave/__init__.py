@@ -1,0 +1,46 @@
+"""Leave (请假) and report-back (销假), with approval in chat and the one-seventh rule.
+
+Modules: ask (the trainee's /leave form), decide (Approve / Reject, the reason, /pending),
+back (cancel, withdraw, /back), dismissal (the decision over the limit); flows, decisions
+and limit (the work inside one transaction), notify (what goes to others through the
+outbox), views (template values and keyboards), jobs (nudges, expiry, report-back).
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CommandHandler
+
+from bot.buttons import (
+    LeaveApprove,
+    LeaveBack,
+    LeaveCancel,
+    LeaveDay,
+    LeaveForm,
+    LeavePick,
+    LeaveReject,
+    LimitDecide,
+)
+from handlers import inputs
+from handlers.common import PRIVATE, on_press
+from handlers.leave import ask, back, decide, dismissal, jobs
+from storage.forms import FormKind
+
+PLANNERS = (jobs.plan,)
+
+
+def register(app: Application) -> None:
+    """Add /leave, /back, /pending, the leave buttons, and what the leave forms wait for."""
+    app.add_handler(CommandHandler("leave", ask.start, filters=PRIVATE))
+    app.add_handler(CommandHandler("back", back.back_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("pending", decide.show_pending, filters=PRIVATE))
+    on_press(app, ask.pressed_pick, LeavePick, LeaveDay)
+    on_press(app, ask.pressed_step, LeaveForm)
+    on_press(app, back.pressed_cancel, LeaveCancel)
+    on_press(app, back.pressed_back, LeaveBack)
+    on_press(app, decide.pressed_approve, LeaveApprove)
+    on_press(app, decide.pressed_reject, LeaveReject)
+    on_press(app, dismissal.pressed, LimitDecide)
+    # A decider's reason comes before the trainee's own form: one person may be both.
+    inputs.accept(app, FormKind.LEAVE_REJECT, decide.typed_reason)
+    inputs.accept(app, FormKind.LEAVE_LIMIT, dismissal.typed_reason)
+    inputs.accept(app, FormKind.LEAVE, ask.typed)

@@ -1,0 +1,193 @@
+"""Deciding leave: Approve / Reject on the cards, the rejection's reason, and /pending."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+
+from bot import permissions
+from bot.buttons import LeaveApprove, LeaveReject
+from bot.context import Context
+from bot.rules import leave as rules
+from handlers.common import StalePress, answer, viewer_of
+from handlers.leave import decisions
+from handlers.leave.flows import Outcome
+from handlers.leave.views import class_info, decide_keyboard, moment_view, request_view
+from storage import forms, leave
+from storage.forms import Form, FormKind
+
+# Requests listed by /pending at most, so the answer stays a few messages.
+MAX_PENDING = 20
+
+
+async def _refuse(update: Update, context: Context, outcome: Outcome, request_id: int) -> None:
+    """Answer a press that changes nothing, naming who decided when someone did."""
+    if outcome is Outcome.STALE:
+        raise StalePress
+    values: dict[str, Any] = {}
+    closed = outcome is Outcome.CLOSED
+    if closed and (request := await leave.get_request(context.db, request_id)) is not None:
+        info = await class_info(context.db, request.class_id)
+        assert info is not None
+        decided = await leave.decisions_of(context.db, request_id)
+        last = decided[-1] if decided else None
+        values = {
+            "status": request.status,
+            "name": last.decider_name if last else "",
+            "at": moment_view(last.decided_at, info.zone) if last else None,
+        }
+    await answer(update.callback_query, context.label(f"leave.{outcome.value}", **values))
+
+
+async def _decide(
+    update: Update, context: Context, request_id: int, level: int, decision: str, reason: str | None
+) -> Outcome:
+    viewer = viewer_of(context)
+    query = update.callback_query
+    own_chat = query.message.chat.id if query is not None and query.message else None
+    return await context.db.write(
+        lambda tx: decisions.decide(
+            tx,
+            context.bot_data,
+            update_id=update.update_id,
+            actor=f"telegram:{viewer.user_id}",
+            person_id=viewer.person.id,
+            request_id=request_id,
+            level=level,
+            decision=decision,
+            reason=reason,
+            now=context.bot_data.clock.now(),
+            own_chat=own_chat,
+        )
+    )
+
+
+async def pressed_approve(update: Update, context: Context, button: LeaveApprove) -> None:
+    """Approve at one level, if this press is the first and the presser may."""
+    query = update.callback_query
+    outcome = await _decide(update, context, button.request_id, button.level, "approve", None)
+    if outcome is not Outcome.DONE:
+        await _refuse(update, context, outcome, button.request_id)
+        return
+    await answer(query)
+    request = await leave.get_request(context.db, button.request_id)
+    info = await class_info(context.db, request.class_id)
+    view = await request_view(context.db, info, request, context.bot_data.clock.now())
+    await query.edit_message_text(context.t("leave.card_closed", r=view, level=button.level))
+
+
+async def pressed_reject(update: Update, context: Context, button: LeaveReject) -> None:
+    """Reject: ask for the reason first; the decision is recorded when it arrives."""
+    query = update.callback_query
+    person_id = viewer_of(context).person.id
+    now = context.bot_data.clock.now()
+    outcome = await context.db.write(
+        lambda tx: decisions.ask_reject_reason(
+            tx,
+            update_id=update.update_id,
+            person_id=person_id,
+            request_id=button.request_id,
+            level=button.level,
+            now=now,
+        )
+    )
+    if outcome is not Outcome.ASK_REASON:
+        await _refuse(update, context, outcome, button.request_id)
+        return
+    await answer(query)
+    await query.message.reply_text(context.t("leave.ask_reject_reason", max=rules.MAX_REASON_CHARS))
+
+
+async def refused_reason(update: Update, context: Context, reason: str) -> bool:
+    """Tell a decider why their typed reason cannot be taken; True if it was refused."""
+    message = update.effective_message
+    problem = rules.reason_problem(reason)
+    if problem == "empty":
+        await message.reply_text(context.t("leave.reject_reason_empty"))
+    elif problem == "too_long":
+        await message.reply_text(
+            context.t("leave.reason_too_long", max=rules.MAX_REASON_CHARS, length=len(reason))
+        )
+    return problem is not None
+
+
+def waits(form: Form, now: datetime, message_text: str | None) -> bool:
+    """Whether a reason form takes this message: text, and the form not left alone for long."""
+    return message_text is not None and form.updated_at >= now - rules.FORM_WAITS
+
+
+async def typed_reason(update: Update, context: Context, found: list[Form]) -> bool:
+    """The decider's reason for a rejection: record the rejection (or say why not)."""
+    message = update.effective_message
+    if not waits(found[0], context.bot_data.clock.now(), message.text):
+        return False
+    form = found[0].data
+    reason = (message.text or "").strip()
+    if await refused_reason(update, context, reason):
+        return True
+    person_id = viewer_of(context).person.id
+
+    async def reject(tx: Any) -> Outcome:
+        outcome = await decisions.decide(
+            tx,
+            context.bot_data,
+            update_id=update.update_id,
+            actor=f"telegram:{viewer_of(context).user_id}",
+            person_id=person_id,
+            request_id=form["request_id"],
+            level=form["level"],
+            decision="reject",
+            reason=reason,
+            now=context.bot_data.clock.now(),
+            own_chat=None,
+        )
+        if outcome in (Outcome.DONE, Outcome.CLOSED, Outcome.STALE):
+            # Decided, by this person or someone faster: the reason has nowhere to go.
+            await forms.drop(tx, person_id, FormKind.LEAVE_REJECT)
+        return outcome
+
+    outcome = await context.db.write(reject)
+    if outcome is Outcome.DONE:
+        await message.reply_text(context.t("leave.rejected_done"))
+    elif outcome is Outcome.DUPLICATE:
+        await message.reply_text(context.t("leave.duplicate"))
+    else:
+        await message.reply_text(context.t("leave.reject_not_recorded"))
+    return True
+
+
+async def show_pending(update: Update, context: Context) -> None:
+    """/pending: every request waiting for this manager (level 1) or admin (level 2)."""
+    viewer = viewer_of(context)
+    message = update.effective_message
+    if viewer.person is None:
+        await message.reply_text(context.t("start.how_to_bind"))
+        return
+    levels: dict[int, list[int]] = {}
+    for m in viewer.memberships:
+        for level in (1, 2):
+            if permissions.may(m.roles, permissions.level_capability(level)):
+                levels.setdefault(m.klass.id, []).append(level)
+    if not levels:
+        await message.reply_text(context.t("leave.pending_not_allowed"))
+        return
+    now = context.bot_data.clock.now()
+    waiting: list[tuple[leave.LeaveRequest, int]] = []
+    for class_id, can in levels.items():
+        for request in await leave.pending_requests(context.db, class_id):
+            level = await leave.waiting_level(context.db, request)
+            if level in can and request.person_id != viewer.person.id:
+                waiting.append((request, level))
+    if not waiting:
+        await message.reply_text(context.t("leave.pending_none"))
+        return
+    await message.reply_text(context.t("leave.pending_header", count=len(waiting)))
+    for request, level in waiting[:MAX_PENDING]:
+        info = await class_info(context.db, request.class_id)
+        view = await request_view(context.db, info, request, now)
+        await message.reply_text(
+            context.t("leave.card", r=view, level=level, nudge=None),
+            reply_markup=decide_keyboard(context.texts, context.locale, request.id, level),
+        )
