@@ -6,23 +6,18 @@ from telegram.ext import Application
 
 from bot import rating_jobs  # ratings
 from bot.jobs import Planner
-from handlers import errors, fallback, help, identity, inputs, lang, leave, roster, start
+from handlers import checkin, errors, fallback, help, identity, inputs, lang, leave, roster, start
 from handlers.announce import register as register_announce  # reminders
-from handlers.checkin import plan_jobs as plan_checkin_jobs  # check-in
-from handlers.checkin import register as register_checkin  # check-in
 from handlers.instructors import register as register_instructors  # ratings
-from handlers.me import register as register_me  # check-in
 from handlers.ratings import register as register_ratings  # ratings
 from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
-from handlers.roll import register as register_roll  # check-in
 from handlers.timetable import register as register_timetable  # reminders
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
 PLANNERS: tuple[Planner, ...] = (
     # reminders:
     plan_reminder_jobs,
-    # check-in:
-    plan_checkin_jobs,
+    *checkin.PLANNERS,
     *leave.PLANNERS,
     # ratings:
     rating_jobs.plan,
@@ -42,10 +37,7 @@ def register(app: Application) -> None:
     # where filters overlap; none of these do. Check-in comes first because it is the
     # hot path: a class of 900 checks in within one minute, and every handler before it
     # is one more filter each of those updates is tested against.
-    # check-in:
-    register_checkin(app)
-    register_roll(app)
-    register_me(app)
+    checkin.register(app)
     start.register(app)
     help.register(app)
     lang.register(app)

@@ -1,4 +1,4 @@
-"""Check-in records, the sessions they belong to, and what the roll call reads.
+"""Check-in records of each person and session, and what the roll call reads of leave.
 
 Every write is conditional, so the same update processed twice records once: a check-in only
 fills an empty ``checkin_at``, a check-out only an empty ``checkout_at``.
@@ -6,120 +6,14 @@ fills an empty ``checkin_at``, a check-out only an empty ``checkout_at``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 import aiosqlite
 
 from storage.db import Queryable, Tx
+from storage.sessions import Session
 from storage.times import from_db, to_db
-
-# Wrong codes for one session after which the trainee's check-in there is locked.
-MAX_CODE_FAILURES = 5
-# Forms table kinds owned by check-in.
-CODE_DISPLAY_FORM = "checkin.code_display"
-PROOF_FORM = "checkin.proof"
-MARK_FORM = "checkin.mark"
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """A session with what the check-in rules need of its class."""
-
-    id: int
-    class_id: int
-    class_name: str
-    timezone: str
-    settings: str  # the class's settings JSON
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    secret: str
-    cancelled: bool
-
-
-_SESSION_COLUMNS = (
-    "s.id, s.class_id, c.name, c.timezone, c.settings, s.title, s.starts_at, s.ends_at,"
-    " s.secret, s.cancelled_at IS NOT NULL"
-)
-
-
-def _session(row: aiosqlite.Row) -> SessionRow:
-    return SessionRow(
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        from_db(row[6]),
-        from_db(row[7]),
-        row[8],
-        bool(row[9]),
-    )
-
-
-# Check-in opens at most this long before a start and a session closes at most this long
-# after its end; the exact windows come from each class's settings (bot/attendance.py).
-_HORIZON = timedelta(days=1)
-
-
-async def session_by_id(db: Queryable, session_id: int) -> SessionRow | None:
-    """Return one session with its class, or None."""
-    row = await db.fetchone(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN classes c ON c.id = s.class_id"
-        " WHERE s.id = ?",
-        (session_id,),
-    )
-    return None if row is None else _session(row)
-
-
-async def sessions_near(
-    db: Queryable, person_id: int, role: str, now: datetime
-) -> list[SessionRow]:
-    """Sessions (not cancelled) within a day of now, of classes where the person has a role."""
-    rows = await db.fetchall(
-        f"SELECT {_SESSION_COLUMNS} FROM memberships m"
-        " JOIN sessions s ON s.class_id = m.class_id JOIN classes c ON c.id = s.class_id"
-        " WHERE m.person_id = ? AND m.role = ? AND m.active = 1 AND s.cancelled_at IS NULL"
-        " AND s.starts_at <= ? AND s.ends_at >= ? ORDER BY s.starts_at, s.id",
-        (person_id, role, to_db(now + _HORIZON), to_db(now - _HORIZON)),
-    )
-    return [_session(r) for r in rows]
-
-
-async def class_sessions_near(db: Queryable, class_id: int, now: datetime) -> list[SessionRow]:
-    """A class's sessions (not cancelled) within a day of now, in order."""
-    rows = await db.fetchall(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN classes c ON c.id = s.class_id"
-        " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.starts_at <= ? AND s.ends_at >= ?"
-        " ORDER BY s.starts_at, s.id",
-        (class_id, to_db(now + _HORIZON), to_db(now - _HORIZON)),
-    )
-    return [_session(r) for r in rows]
-
-
-async def class_sessions_until(db: Queryable, class_id: int, until: datetime) -> list[SessionRow]:
-    """A class's sessions (not cancelled) starting before ``until``, in order."""
-    rows = await db.fetchall(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN classes c ON c.id = s.class_id"
-        " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.starts_at <= ?"
-        " ORDER BY s.starts_at, s.id",
-        (class_id, to_db(until)),
-    )
-    return [_session(r) for r in rows]
-
-
-async def sessions_ending_after(db: Queryable, moment: datetime) -> list[SessionRow]:
-    """Every session (not cancelled) ending after ``moment``: what the planner looks at."""
-    rows = await db.fetchall(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN classes c ON c.id = s.class_id"
-        " WHERE s.cancelled_at IS NULL AND s.ends_at > ? ORDER BY s.ends_at, s.id",
-        (to_db(moment),),
-    )
-    return [_session(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -180,7 +74,7 @@ async def records_of_person(db: Queryable, person_id: int) -> dict[int, Attendan
 
 
 async def record_checkin(
-    tx: Tx, session: SessionRow, person_id: int, at: datetime, method: str
+    tx: Tx, session: Session, person_id: int, at: datetime, method: str
 ) -> AttendanceRow | None:
     """Record a check-in unless one exists or check-in is locked; the row if recorded now.
 
@@ -226,9 +120,12 @@ async def record_checkout(
 
 
 async def record_code_failure(
-    tx: Tx, session_id: int, person_id: int, now: datetime
+    tx: Tx, session_id: int, person_id: int, now: datetime, *, lock_after: int
 ) -> tuple[int, bool]:
-    """Count a wrong code; return (failures so far, whether this one locked check-in)."""
+    """Count a wrong code; return (failures so far, whether this one locked check-in).
+
+    Check-in to the session is locked at ``lock_after`` wrong codes.
+    """
     await tx.execute(
         "INSERT INTO attendance (session_id, person_id, code_failures, updated_at)"
         " VALUES (?, ?, 1, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET"
@@ -239,7 +136,7 @@ async def record_code_failure(
     cursor = await tx.execute(
         "UPDATE attendance SET locked_at = ? WHERE session_id = ? AND person_id = ?"
         " AND locked_at IS NULL AND checkin_at IS NULL AND code_failures >= ?",
-        (to_db(now), session_id, person_id, MAX_CODE_FAILURES),
+        (to_db(now), session_id, person_id, lock_after),
     )
     row = await tx.fetchone(
         "SELECT code_failures FROM attendance WHERE session_id = ? AND person_id = ?",
@@ -290,71 +187,6 @@ async def leave_sessions_of(db: Queryable, person_id: int, class_id: int) -> set
         (person_id, class_id),
     )
     return {r[0] for r in rows}
-
-
-@dataclass(frozen=True)
-class Member:
-    """A person of a class, with how to reach them."""
-
-    person_id: int
-    name: str
-    phone: str
-    telegram_user_id: int | None
-    locale: str | None
-
-
-async def members(db: Queryable, class_id: int, role: str) -> list[Member]:
-    """The active people holding a role in a class, in roster order."""
-    rows = await db.fetchall(
-        "SELECT p.id, p.name, p.phone, p.telegram_user_id, p.locale FROM memberships m"
-        " JOIN people p ON p.id = m.person_id"
-        " WHERE m.class_id = ? AND m.role = ? AND m.active = 1 ORDER BY p.id",
-        (class_id, role),
-    )
-    return [Member(*r) for r in rows]
-
-
-async def has_role(db: Queryable, class_id: int, person_id: int, roles: tuple[str, ...]) -> bool:
-    """Whether a person holds one of these roles in a class now."""
-    marks = ",".join("?" * len(roles))
-    row = await db.fetchone(
-        "SELECT 1 FROM memberships WHERE class_id = ? AND person_id = ? AND active = 1"
-        f" AND role IN ({marks})",
-        (class_id, person_id, *roles),
-    )
-    return row is not None
-
-
-# ------------------------------------------------------------------ forms owned by check-in
-
-
-async def save_form(tx: Tx, person_id: int, kind: str, data: dict[str, Any], now: datetime) -> None:
-    """Store (replace) a person's pending step of kind ``kind``."""
-    await tx.execute(
-        "INSERT INTO forms (person_id, kind, data, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (person_id, kind) DO UPDATE SET data = excluded.data,"
-        " updated_at = excluded.updated_at",
-        (person_id, kind, json.dumps(data, ensure_ascii=False), to_db(now)),
-    )
-
-
-async def load_form(db: Queryable, person_id: int, kind: str) -> dict[str, Any] | None:
-    """A person's pending step of kind ``kind``, if any."""
-    row = await db.fetchone(
-        "SELECT data FROM forms WHERE person_id = ? AND kind = ?", (person_id, kind)
-    )
-    return None if row is None else json.loads(row[0])
-
-
-async def drop_form(tx: Tx, person_id: int, kind: str) -> None:
-    """Forget a person's pending step."""
-    await tx.execute("DELETE FROM forms WHERE person_id = ? AND kind = ?", (person_id, kind))
-
-
-async def forms_of_kind(db: Queryable, kind: str) -> list[tuple[int, dict[str, Any]]]:
-    """Every pending step of one kind, as (person id, data)."""
-    rows = await db.fetchall("SELECT person_id, data FROM forms WHERE kind = ?", (kind,))
-    return [(r[0], json.loads(r[1])) for r in rows]
 
 
 async def checked_in(db: Queryable, person_id: int, session_ids: list[int]) -> set[int]:

@@ -21,6 +21,8 @@ ATTEMPT_DIGITS: Final = range(4, 9)
 ATTEMPT_MAX_CHARS: Final = 24
 STEP_SECONDS: Final = 60
 GRACE_STEPS: Final = 1  # the previous minute's code is still accepted
+# Wrong codes for one session after which the trainee's check-in there is locked.
+MAX_FAILURES: Final = 5
 
 
 def minute_of(moment: datetime) -> int:

@@ -1,20 +1,23 @@
-"""Check-in and check-out (双签到): the trainee's commands and proofs, the manager's /code.
+"""Check-in and check-out (双签到), the roll call, and one's own record.
 
-Modules: trainee (/checkin, the reminder's button, code and location proofs), checkout
-(/checkout), code (/code and its refresh job), notices (lock-outs, the close summary planner).
+Modules: trainee (/checkin and its button), proofs (a code typed, a location shared),
+record (the step every check-in ends with), checkout (/checkout), code (the manager's /code),
+roll (/roll and hand markings), me (/me); flows (the work inside one transaction), views
+(rules of a session, the roll, keyboards, summaries), jobs (the close summary and the code
+refresh), sessions (the hot path's cache of today's sessions).
 """
 
 from __future__ import annotations
 
 from telegram import Message
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import Action, unpack
+from bot.buttons import CheckIn, CheckOut, CheckOutEarly, RollMark, RollRefresh
 from bot.rules import checkin_code
-from handlers.checkin import checkout, code, notices, trainee
-from handlers.common import PRIVATE
+from handlers.checkin import checkout, code, jobs, me, proofs, roll, trainee
+from handlers.common import PRIVATE, on_press
 
-plan_jobs = notices.plan_close_jobs
+PLANNERS = (jobs.plan,)
 
 
 class _CodeAttempt(filters.MessageFilter):
@@ -27,37 +30,26 @@ class _CodeAttempt(filters.MessageFilter):
 _CODE_TEXT = _CodeAttempt(name="checkin.code_attempt")
 
 
-def _action_in(*actions: Action):
-    def matches(data: object) -> bool:
-        decoded = unpack(data) if isinstance(data, str) else None
-        return decoded is not None and decoded.action in actions
-
-    return matches
-
-
 def register(app: Application) -> None:
-    """Add the check-in commands, buttons, proofs, and the code refresh job."""
+    """Add the check-in commands, buttons and proofs, /roll, /me, and the code refresh job."""
     app.add_handler(CommandHandler("checkin", trainee.checkin_command, filters=PRIVATE))
     app.add_handler(CommandHandler("checkout", checkout.checkout_command, filters=PRIVATE))
     app.add_handler(CommandHandler("code", code.code_command, filters=PRIVATE))
+    on_press(app, trainee.pressed_checkin, CheckIn)
+    on_press(app, checkout.pressed_checkout, CheckOut, CheckOutEarly)
     app.add_handler(
-        CallbackQueryHandler(trainee.checkin_button, pattern=_action_in(Action.CHECKIN))
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & _CODE_TEXT, proofs.code_text)
     )
-    app.add_handler(
-        CallbackQueryHandler(
-            checkout.checkout_button,
-            pattern=_action_in(Action.CHECKOUT, Action.CHECKOUT_EARLY),
-        )
-    )
-    app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & _CODE_TEXT, trainee.code_text)
-    )
-    app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, trainee.location_shared))
+    app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, proofs.location_shared))
+    app.add_handler(CommandHandler("roll", roll.roll_command, filters=PRIVATE))
+    on_press(app, roll.pressed_refresh, RollRefresh)
+    on_press(app, roll.pressed_mark, RollMark)
+    app.add_handler(CommandHandler("me", me.me_command, filters=PRIVATE))
     if app.job_queue is not None:
         # Derived from the database on every run, so a restart only re-creates this job.
         app.job_queue.run_repeating(
-            code._refresh_job,
-            interval=code.REFRESH_EVERY_SECONDS,
-            first=code.REFRESH_EVERY_SECONDS,
-            name=code.JOB_NAME,
+            jobs.refresh_job,
+            interval=jobs.REFRESH_EVERY_SECONDS,
+            first=jobs.REFRESH_EVERY_SECONDS,
+            name=jobs.REFRESH_JOB,
         )

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from datetime import timedelta
 
-from bot.callbacks import Action, pack
+from telegram import Update
+
+from bot.buttons import CheckOut, CheckOutEarly, one_button
 from bot.context import Context
+from bot.permissions import Capability, roles_for
 from bot.rules.attendance import CheckoutVerdict, checkout_verdict
-from bot.rules.roles import Role
-from handlers.checkin.common import (
-    choice_keyboard,
-    hhmm,
-    pressed_session,
-    settings_of,
-    window_of,
-)
+from handlers.checkin import flows
+from handlers.checkin.record import pressed_session
+from handlers.checkin.views import choice_keyboard, hhmm, settings_of, window_of
 from handlers.common import viewer_of
-from storage import attendance, updates
-from storage.attendance import SessionRow
-from storage.db import Tx
+from storage import attendance, sessions
+from storage.sessions import Session
+
+# Check-in opens at most this long before a start and a session closes at most this long
+# after its end (bot/rules/attendance.py's windows).
+_NEAR = timedelta(days=1)
+_TRAINEE = sorted(roles_for(Capability.CHECK_IN))
 
 
 async def checkout_command(update: Update, context: Context) -> None:
@@ -28,20 +30,19 @@ async def checkout_command(update: Update, context: Context) -> None:
     if viewer.person is None:
         await message.reply_text(context.t("start.how_to_bind"))
         return
-    if not any(Role.TRAINEE in m.roles for m in viewer.memberships):
+    if not viewer.may(Capability.CHECK_IN):
         await message.reply_text(context.t("checkin.not_trainee"))
         return
     now = context.bot_data.clock.now()
     person_id = viewer.person.id
-    sessions = [
-        s
-        for s in await attendance.sessions_near(context.db, person_id, Role.TRAINEE, now)
-        if window_of(s).checkin_opens <= now < window_of(s).checkout_closes
-    ]
-    if not sessions:
+    near = await sessions.of_person_around(
+        context.db, person_id, _TRAINEE, now - _NEAR, now + _NEAR
+    )
+    near = [s for s in near if window_of(s).checkin_opens <= now < window_of(s).checkout_closes]
+    if not near:
         await message.reply_text(context.t("checkin.no_session"))
         return
-    double = [s for s in sessions if settings_of(s.settings).double_checkin]
+    double = [s for s in near if settings_of(s).double_checkin]
     if not double:
         await message.reply_text(context.t("checkin.no_double"))
         return
@@ -61,26 +62,25 @@ async def checkout_command(update: Update, context: Context) -> None:
             await message.reply_text(context.t("checkin.not_checked_in", title=double[0].title))
         return
     if len(open_) > 1:
-        keyboard = choice_keyboard(context, Action.CHECKOUT, open_)
+        keyboard = choice_keyboard(context, CheckOut, open_)
         await message.reply_text(context.t("checkin.choose"), reply_markup=keyboard)
         return
     await _checkout(update, context, person_id, open_[0], confirmed=False)
 
 
-async def checkout_button(update: Update, context: Context) -> None:
+async def pressed_checkout(
+    update: Update, context: Context, button: CheckOut | CheckOutEarly
+) -> None:
     """The which-session and the confirm-leaving-early buttons."""
-    pressed = await pressed_session(update, context)
-    if pressed is None:
-        return
-    decoded, session, person_id = pressed
-    confirmed = decoded.action is Action.CHECKOUT_EARLY
+    session = await pressed_session(update, context, button.session_id)
+    confirmed = isinstance(button, CheckOutEarly)
     if confirmed:
         await update.callback_query.edit_message_reply_markup(None)
-    await _checkout(update, context, person_id, session, confirmed=confirmed)
+    await _checkout(update, context, context.viewer.person.id, session, confirmed=confirmed)
 
 
 async def _checkout(
-    update: Update, context: Context, person_id: int, session: SessionRow, *, confirmed: bool
+    update: Update, context: Context, person_id: int, session: Session, *, confirmed: bool
 ) -> None:
     message = update.effective_message
     now = context.bot_data.clock.now()
@@ -90,16 +90,7 @@ async def _checkout(
         await message.reply_text(context.t("checkin.checkout_closed", title=session.title))
         return
     if verdict is CheckoutVerdict.EARLY and not confirmed:
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        context.label("checkin.confirm_early"),
-                        callback_data=pack(Action.CHECKOUT_EARLY, session.id),
-                    )
-                ]
-            ]
-        )
+        keyboard = one_button(context.label("checkin.confirm_early"), CheckOutEarly(session.id))
         await message.reply_text(
             context.t(
                 "checkin.confirm_early",
@@ -109,16 +100,17 @@ async def _checkout(
             reply_markup=keyboard,
         )
         return
-    update_id = update.update_id
     method = "early" if verdict is CheckoutVerdict.EARLY else "normal"
-
-    async def op(tx: Tx) -> tuple[bool, attendance.AttendanceRow | None]:
-        recorded = False
-        if await updates.claim(tx, update_id, now):
-            recorded = await attendance.record_checkout(tx, session.id, person_id, now, method)
-        return recorded, await attendance.record_of(tx, session.id, person_id)
-
-    recorded, row = await context.db.write(op)
+    recorded, row = await context.db.write(
+        lambda tx: flows.check_out(
+            tx,
+            update_id=update.update_id,
+            session_id=session.id,
+            person_id=person_id,
+            now=now,
+            method=method,
+        )
+    )
     if row is None or row.checkin_at is None:
         await message.reply_text(context.t("checkin.not_checked_in", title=session.title))
         return

@@ -16,27 +16,30 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
-from storage import attendance
-from storage.attendance import SessionRow
+from storage import sessions
 from storage.db import Database
+from storage.sessions import Session
 
 TTL = timedelta(minutes=5)
+# Check-in opens at most this long before a start and a session closes at most this long
+# after its end; the exact windows come from each class's settings (bot/rules/attendance.py).
+NEAR = timedelta(days=1)
 
-_CACHES: WeakKeyDictionary[Database, dict[int, tuple[datetime, list[SessionRow]]]] = (
+_CACHES: WeakKeyDictionary[Database, dict[int, tuple[datetime, list[Session]]]] = (
     WeakKeyDictionary()
 )
 
 
 async def of_classes(
     db: Database, class_ids: Iterable[int], now: datetime, *, fresh: bool = False
-) -> list[SessionRow]:
+) -> list[Session]:
     """The sessions within a day of now of these classes, by start."""
     cache = _CACHES.setdefault(db, {})
-    found: list[SessionRow] = []
+    found: list[Session] = []
     for class_id in class_ids:
         entry = cache.get(class_id)
         if fresh or entry is None or abs(now - entry[0]) > TTL:
-            entry = (now, await attendance.class_sessions_near(db, class_id, now))
+            entry = (now, await sessions.of_class_around(db, class_id, now - NEAR, now + NEAR))
             cache[class_id] = entry
         found.extend(entry[1])
     found.sort(key=lambda s: (s.starts_at, s.id))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.rules import checkin_code
-from handlers.checkin.code import refresh_displays
+from handlers.checkin.jobs import refresh_displays
 from storage.db import Database
 from tests.checkin.support import (
     S01_END,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import ManualClock
-from handlers.checkin.notices import MAX_NAMES
+from handlers.checkin.views import MAX_NAMES
 from storage.db import Database
 from tests.checkin.support import S01_END, S01_START, big_class
 from tests.harness import BotHarness

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
 
 from bot.context import Context
+from bot.permissions import Capability
 from bot.rules.attendance import ATTENDED, Status, is_closed, status
-from bot.rules.roles import Role
-from handlers.checkin.common import settings_of, window_of
-from handlers.checkin.notices import record_of
-from handlers.common import PRIVATE, viewer_of
-from storage import attendance
+from handlers.checkin.views import record_of, settings_of, window_of
+from handlers.common import viewer_of
+from storage import attendance, sessions
 
 # Check-in opens at most this long before a start (bot/attendance.py's windows).
 _OPENS_WITHIN = timedelta(days=1)
@@ -34,7 +32,7 @@ async def me_command(update: Update, context: Context) -> None:
     if viewer.person is None:
         await message.reply_text(context.t("start.how_to_bind"))
         return
-    classes = [m.klass for m in viewer.memberships if Role.TRAINEE in m.roles]
+    classes = [m.klass for m in viewer.classes_where(Capability.CHECK_IN)]
     if not classes:
         await message.reply_text(context.t("me.not_trainee"))
         return
@@ -47,8 +45,8 @@ async def me_command(update: Update, context: Context) -> None:
         counts = {s.value: 0 for s in Status}
         late_minutes = 0
         running = []
-        sessions = await attendance.class_sessions_until(context.db, klass.id, now + _OPENS_WITHIN)
-        for session in sessions:
+        held = await sessions.of_class_until(context.db, klass.id, now + _OPENS_WITHIN)
+        for session in held:
             w = window_of(session)
             if w.checkin_opens > now:
                 continue
@@ -56,7 +54,7 @@ async def me_command(update: Update, context: Context) -> None:
                 record_of(records.get(session.id)),
                 w,
                 on_leave=session.id in leave,
-                double_checkin=settings_of(session.settings).double_checkin,
+                double_checkin=settings_of(session).double_checkin,
                 now=now,
             )
             if not is_closed(now, w):
@@ -87,8 +85,3 @@ async def me_command(update: Update, context: Context) -> None:
             }
         )
     await message.reply_text(context.t("me.record", classes=sections))
-
-
-def register(app: Application) -> None:
-    """Add /me."""
-    app.add_handler(CommandHandler("me", me_command, filters=PRIVATE))

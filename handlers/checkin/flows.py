@@ -1,0 +1,192 @@
+"""The work of check-in done inside one transaction: record, count, mark, audit, queue.
+
+Every write is conditional (storage/attendance.py), so the same update processed twice
+records once; where a write has no such condition, the update is claimed in the same
+transaction (storage/updates.py). Nothing here talks to Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot import permissions
+from bot.context import BotData
+from bot.outbox import message
+from bot.permissions import Capability
+from bot.rules import checkin_code
+from handlers.checkin.views import locale_of
+from handlers.leave import limit as leave_limit
+from storage import attendance, audit, classes, forms, outbox, people, updates
+from storage.attendance import AttendanceRow
+from storage.db import Tx
+from storage.forms import FormKind
+from storage.sessions import Session
+
+
+class Outcome(StrEnum):
+    """What came of a check-in action."""
+
+    DONE = "done"
+    STALE = "stale"  # the session, the person or the mark is not what the press says
+    DUPLICATE = "duplicate"  # this update was handled before
+
+
+async def check_in(
+    tx: Tx, data: BotData, session: Session, person_id: int, now: datetime, method: str
+) -> tuple[bool, AttendanceRow | None]:
+    """Record a proven check-in; (recorded now, the record as it stands).
+
+    No update claim: the conditional INSERT is what makes a redelivered update record
+    nothing twice, and skipping the claim saves a statement per check-in. A check-in ends
+    the person's leave early or counts as their report-back (handlers/leave/limit.py).
+    """
+    row = await attendance.record_checkin(tx, session, person_id, now, method)
+    if row is None:
+        return False, await attendance.record_of(tx, session.id, person_id)
+    await leave_limit.after_checkin(
+        tx, data, class_id=session.class_id, person_id=person_id, session_id=session.id, now=now
+    )
+    if method != "none":
+        await forms.drop(tx, person_id, FormKind.CHECKIN_PROOF)
+    return True, row
+
+
+async def check_out(
+    tx: Tx, *, update_id: int, session_id: int, person_id: int, now: datetime, method: str
+) -> tuple[bool, AttendanceRow | None]:
+    """Record a check-out after a check-in, once; (recorded now, the record as it stands)."""
+    recorded = False
+    if await updates.claim(tx, update_id, now):
+        recorded = await attendance.record_checkout(tx, session_id, person_id, now, method)
+    return recorded, await attendance.record_of(tx, session_id, person_id)
+
+
+async def save_proofs(
+    tx: Tx, person_id: int, session_id: int, proofs: Sequence[str], now: datetime
+) -> None:
+    """Keep what a check-in has proven so far, and to which session."""
+    data = {"session_id": session_id, "proofs": sorted(proofs)}
+    await forms.save(tx, person_id, FormKind.CHECKIN_PROOF, data, now)
+
+
+async def count_wrong_code(
+    tx: Tx,
+    data: BotData,
+    *,
+    update_id: int,
+    targets: Sequence[Session],
+    person_id: int,
+    now: datetime,
+) -> list[tuple[Session, int]]:
+    """Count a wrong code against each target session; the failures of each so far.
+
+    The same update again counts nothing and reports the counts as they stand. A count that
+    locks check-in tells the class's managers.
+    """
+    counted = await updates.claim(tx, update_id, now)
+    failures = []
+    for session in targets:
+        if not counted:
+            row = await attendance.record_of(tx, session.id, person_id)
+            failures.append((session, row.code_failures if row else 0))
+            continue
+        count, locked = await attendance.record_code_failure(
+            tx, session.id, person_id, now, lock_after=checkin_code.MAX_FAILURES
+        )
+        if locked:
+            await _tell_lockout(tx, data, session, person_id, count, now)
+        failures.append((session, count))
+    return failures
+
+
+async def _tell_lockout(
+    tx: Tx, data: BotData, session: Session, person_id: int, failures: int, now: datetime
+) -> None:
+    """Queue a notice to each of the class's managers: a trainee's check-in is locked."""
+    person = await people.by_id(tx, person_id)
+    name = person.name if person else None  # the template names no one rather than "?"
+    key = f"checkin:lockout:session:{session.id}:person:{person_id}"
+    values = {"name": name, "title": session.title, "class_name": session.class_name}
+    await tell_followers(
+        tx, data, session, key, "checkin.lockout_notice", now, values | {"failures": failures}
+    )
+
+
+async def tell_followers(
+    tx: Tx,
+    data: BotData,
+    session: Session,
+    key: str,
+    text: str,
+    now: datetime,
+    values: dict[str, Any],
+) -> None:
+    """Queue one message to each bound person who follows the session's class."""
+    roles = permissions.roles_for(Capability.FOLLOW_CLASS)
+    for manager in await classes.members(tx, session.class_id, roles):
+        if manager.telegram_user_id is None:
+            continue
+        rendered = data.texts.render(
+            locale_of(manager, session, data.config.locale), text, **values
+        )
+        await outbox.enqueue(
+            tx,
+            key=f"{key}:manager:{manager.person_id}",
+            chat_id=manager.telegram_user_id,
+            person_id=manager.person_id,
+            payload=message(rendered),
+            now=now,
+        )
+
+
+async def mark(
+    tx: Tx,
+    *,
+    update_id: int,
+    actor: str,
+    manager_id: int,
+    session: Session,
+    person_id: int,
+    status: str,
+    now: datetime,
+) -> tuple[Outcome, str]:
+    """Write a class manager's hand marking, with its reason, to the record and the audit log.
+
+    The marking waits in a form (kind ``checkin.mark``) for its status button; the form,
+    the manager's role and the trainee's are checked here, as the marking is written.
+    Returns the outcome and the marking's reason.
+    """
+    form = await forms.get(tx, manager_id, FormKind.ROLL_MARK)
+    if (
+        form is None
+        or (form["session_id"], form["person_id"]) != (session.id, person_id)
+        or not await permissions.holds(tx, Capability.MARK_ATTENDANCE, session.class_id, manager_id)
+        or not await permissions.holds(tx, Capability.CHECK_IN, session.class_id, person_id)
+    ):
+        return Outcome.STALE, ""
+    reason = str(form["reason"])
+    if not await updates.claim(tx, update_id, now):
+        return Outcome.DUPLICATE, reason
+    before = await attendance.record_of(tx, session.id, person_id)
+    await attendance.set_override(
+        tx, session.id, person_id, status=status, reason=reason, by=manager_id, now=now
+    )
+    await audit.record(
+        tx,
+        at=now,
+        actor=actor,
+        actor_id=manager_id,
+        action="attendance.override",
+        class_id=session.class_id,
+        subject=f"attendance:session:{session.id}:person:{person_id}",
+        details={
+            "status": status,
+            "reason": reason,
+            "previous": before.override_status if before else None,
+        },
+    )
+    await forms.drop(tx, manager_id, FormKind.ROLL_MARK)
+    return Outcome.DONE, reason

@@ -1,0 +1,128 @@
+"""Timed work of check-in: each session's summary at its close, and the live /code messages.
+
+The summary is a planned job per session (``session:42:checkin-close``) at the end of its
+check-out window, when statuses become final; it goes to those who follow the class under
+a key naming the session, so it is sent once. The code messages are kept current by one
+repeating job that reads them from the forms table, so a restart only re-creates the job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.context import BotData
+from bot.jobs import PlannedJob
+from bot.outbox import message
+from bot.rules import checkin_code
+from bot.rules.locales import recipient_locale
+from handlers.checkin import flows
+from handlers.checkin.views import code_values, roll_of, settings_of, summary_values, window_of
+from handlers.leave import limit as leave_limit
+from storage import forms, outbox, people, sessions
+from storage.db import Database, Tx
+from storage.forms import Form, FormKind
+
+# A summary that could not be sent at the close is still worth sending this long after.
+SUMMARY_USEFUL_FOR = timedelta(hours=12)
+# How often the code job looks; edits happen once a minute (keyed), this bounds the delay.
+REFRESH_EVERY_SECONDS = 10
+REFRESH_JOB = "checkin:code-refresh"
+
+
+async def plan(db: Database, now: datetime) -> Iterable[PlannedJob]:
+    """One job per session still to close (or closed less than the useful time ago)."""
+    jobs = []
+    for session in await sessions.ending_since(db, now - timedelta(days=2)):
+        closes = window_of(session).closes_at
+        if closes + SUMMARY_USEFUL_FOR <= now:
+            continue
+        jobs.append(
+            PlannedJob(
+                name=f"session:{session.id}:checkin-close",
+                at=closes,
+                useful_until=closes + SUMMARY_USEFUL_FOR,
+                run=_summary_job(session.id),
+            )
+        )
+    return jobs
+
+
+def _summary_job(session_id: int) -> Callable[[BotData, datetime], Awaitable[None]]:
+    async def run(data: BotData, now: datetime) -> None:
+        await send_summary(data, session_id, now)
+
+    return run
+
+
+async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
+    """Queue the session's final summary to those who follow its class (idempotent)."""
+    session = await sessions.by_id(data.db, session_id)
+    if session is None or session.cancelled:
+        return
+    roll = await roll_of(data.db, session, now)
+    if not roll:
+        return
+    values = summary_values(session, roll)
+
+    async def op(tx: Tx) -> None:
+        # Absences are final now: they may take a trainee past the leave limit's warnings.
+        await leave_limit.after_close(tx, data, session_id=session.id, now=now)
+        key = f"checkin:summary:session:{session.id}"
+        await flows.tell_followers(tx, data, session, key, "checkin.summary", now, values)
+
+    await data.db.write(op)
+
+
+async def refresh_displays(data: BotData, now: datetime) -> int:
+    """Queue an edit of every code message whose minute has turned; return how many."""
+    minute = checkin_code.minute_of(now)
+    queued = 0
+    for display in await forms.of_kind(data.db, FormKind.CODE_DISPLAY):
+        if display.data.get("minute") == minute:
+            continue
+        session = await sessions.by_id(data.db, int(display.data["session_id"]))
+        person = await people.by_id(data.db, display.person_id)
+        if session is None or person is None:
+            continue
+        closed = session.cancelled or now >= window_of(session).checkin_closes
+        locale = recipient_locale(person.locale, settings_of(session).locale, data.config.locale)
+        key = f"checkin:code:session:{session.id}:message:{display.data['message_id']}"
+        if closed:
+            text = data.texts.render(locale, "checkin.code_closed", title=session.title)
+            key += ":closed"
+        else:
+            text = data.texts.render(locale, "checkin.code_display", **code_values(session, now))
+            key += f":{minute}"
+        await data.db.write(_edit_op(display, text, key, closed, minute, now))
+        queued += 1
+    return queued
+
+
+def _edit_op(
+    display: Form, text: str, key: str, closed: bool, minute: int, now: datetime
+) -> Callable[[Tx], Awaitable[None]]:
+    async def op(tx: Tx) -> None:
+        await outbox.enqueue(
+            tx,
+            key=key,
+            chat_id=int(display.data["chat_id"]),
+            person_id=display.person_id,
+            method="editMessageText",
+            payload={"message_id": int(display.data["message_id"]), **message(text)},
+            now=now,
+        )
+        if closed:
+            await forms.drop(tx, display.person_id, FormKind.CODE_DISPLAY)
+        else:
+            data = {**display.data, "minute": minute}
+            await forms.save(tx, display.person_id, FormKind.CODE_DISPLAY, data, now)
+
+    return op
+
+
+async def refresh_job(context: Any) -> None:
+    """The repeating job's callback (PTB's JobQueue)."""
+    data: BotData = context.bot_data
+    await refresh_displays(data, data.clock.now())
