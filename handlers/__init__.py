@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot import rating_jobs  # ratings
 from bot.jobs import Planner
-from handlers import checkin, errors, fallback, help, identity, inputs, lang, leave, roster, start
+from handlers import (
+    checkin,
+    errors,
+    fallback,
+    help,
+    identity,
+    inputs,
+    lang,
+    leave,
+    ratings,
+    roster,
+    start,
+)
 from handlers.announce import register as register_announce  # reminders
-from handlers.instructors import register as register_instructors  # ratings
-from handlers.ratings import register as register_ratings  # ratings
 from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
 from handlers.timetable import register as register_timetable  # reminders
 
@@ -19,8 +28,7 @@ PLANNERS: tuple[Planner, ...] = (
     plan_reminder_jobs,
     *checkin.PLANNERS,
     *leave.PLANNERS,
-    # ratings:
-    rating_jobs.plan,
+    *ratings.PLANNERS,
 )
 
 # Group -2 runs first for every update and resolves who is speaking (context.viewer); group
@@ -47,9 +55,7 @@ def register(app: Application) -> None:
     register_announce(app)
     # The order of the features' forms in the input step: leave's before the ratings'.
     leave.register(app)
-    # ratings:
-    register_ratings(app)
-    register_instructors(app)
+    ratings.register(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

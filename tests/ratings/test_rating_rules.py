@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 
-from bot import rating_chart, rating_views
 from bot.rules import rating_stats
 from bot.rules.class_settings import ClassSettings, from_json, parse_settings, to_json
 from bot.rules.rating import (
@@ -22,7 +22,9 @@ from bot.rules.rating import (
     window,
 )
 from bot.texts import Texts
-from storage.ratings import Lecture
+from handlers.ratings import chart as rating_chart
+from handlers.ratings import views as rating_views
+from storage.sessions import Session
 
 END = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
 DIMS = ("content", "teaching", "relevance", "overall")
@@ -100,7 +102,9 @@ def test_chart_is_a_png_of_the_declared_size() -> None:
 
 
 def test_every_rating_text_renders_in_both_languages() -> None:
-    lecture = Lecture(1, 1, "C", "T <x>", END, END, False, "{}", "Asia/Shanghai")
+    lecture = Session(
+        1, 1, "C", "Asia/Shanghai", "{}", "T <x>", END, END, Fraction(3), None, "s", False
+    )
     texts = Texts()
     summary = rating_stats.summarize(
         [rating_stats.Rating(dict.fromkeys(DIMS, 4), "c")] * 3,

@@ -6,43 +6,44 @@ import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
-from bot.callbacks import Action, pack
+from bot.buttons import Button, RateAsk, RateComment, RateOpen, RateScore, RateSubmit, keyboard
 from bot.rules import rating as rating_rules
 from bot.rules import rating_stats
 from bot.rules.class_settings import ClassSettings, from_json
-from bot.rules.locales import Locale, parse_locale
+from bot.rules.locales import Locale, recipient_locale
 from bot.texts import Texts
-from storage.ratings import Lecture
+from storage.people import Recipient
+from storage.sessions import Session
 
 
-def settings_of(lecture: Lecture) -> ClassSettings:
+def settings_of(lecture: Session) -> ClassSettings:
     """The rating settings of a lecture's class."""
     return from_json(lecture.settings)
 
 
-def dimensions_of(lecture: Lecture) -> tuple[str, ...]:
+def dimensions_of(lecture: Session) -> tuple[str, ...]:
     """The questions of a lecture's form."""
     return settings_of(lecture).rating_dimensions
 
 
-def window_of(lecture: Lecture) -> rating_rules.Window:
+def window_of(lecture: Session) -> rating_rules.Window:
     """The rating window of a lecture, by its class's settings."""
     return rating_rules.window(lecture.ends_at, settings_of(lecture))
 
 
-def is_closed(lecture: Lecture, now: datetime) -> bool:
+def is_closed(lecture: Session, now: datetime) -> bool:
     """Whether a lecture's rating window has closed (only then are its figures shown)."""
     return rating_rules.closed(window_of(lecture), now)
 
 
-def locale_for(person_locale: str | None, lecture: Lecture) -> Locale:
+def locale_of(who: Recipient, lecture: Session, fallback: Locale) -> Locale:
     """The recipient's language: their own, else their class's."""
-    return parse_locale(person_locale) or settings_of(lecture).locale
+    return recipient_locale(who.locale, settings_of(lecture).locale, fallback)
 
 
-def local(moment: datetime, lecture: Lecture, fmt: str = "%m-%d %H:%M") -> str:
+def local(moment: datetime, lecture: Session, fmt: str = "%m-%d %H:%M") -> str:
     """A moment as the class reads it."""
     return moment.astimezone(ZoneInfo(lecture.timezone)).strftime(fmt)
 
@@ -52,7 +53,7 @@ def _label(texts: Texts, locale: Locale, dimension: str) -> str:
 
 
 def form_view(
-    texts: Texts, locale: Locale, lecture: Lecture, form: rating_rules.Form
+    texts: Texts, locale: Locale, lecture: Session, form: rating_rules.Form
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The one message a form lives in: answers so far, and the buttons of the next step."""
     settings = settings_of(lecture)
@@ -76,23 +77,20 @@ def form_view(
         closes=local(closes, lecture),
         max=rating_rules.MAX_COMMENT,
     )
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[tuple[str, Button]]] = []
     if form.asking in dims:
         index = dims.index(form.asking)
         rows.append(
             [
-                InlineKeyboardButton(
-                    texts.plain(locale, "ratings.score", n=n),
-                    callback_data=pack(Action.RATE_SCORE, lecture.id, index, n),
-                )
+                (texts.plain(locale, "ratings.score", n=n), RateScore(lecture.id, index, n))
                 for n in range(1, 6)
             ]
         )
     if rating_rules.complete(form, dims):
         changes = [
-            InlineKeyboardButton(
+            (
                 texts.plain(locale, "ratings.change", label=_label(texts, locale, d)),
-                callback_data=pack(Action.RATE_ASK, lecture.id, i),
+                RateAsk(lecture.id, i),
             )
             for i, d in enumerate(dims)
             if d != form.asking
@@ -100,21 +98,15 @@ def form_view(
         rows.extend(changes[i : i + 2] for i in range(0, len(changes), 2))
         rows.append(
             [
-                InlineKeyboardButton(
-                    texts.plain(locale, "ratings.comment"),
-                    callback_data=pack(Action.RATE_COMMENT, lecture.id),
-                ),
-                InlineKeyboardButton(
-                    texts.plain(locale, "ratings.submit"),
-                    callback_data=pack(Action.RATE_SUBMIT, lecture.id),
-                ),
+                (texts.plain(locale, "ratings.comment"), RateComment(lecture.id)),
+                (texts.plain(locale, "ratings.submit"), RateSubmit(lecture.id)),
             ]
         )
-    return text, InlineKeyboardMarkup(rows)
+    return text, keyboard(rows)
 
 
 def submitted_view(
-    texts: Texts, locale: Locale, lecture: Lecture, form: rating_rules.Form
+    texts: Texts, locale: Locale, lecture: Session, form: rating_rules.Form
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The form once submitted: the answers, and a button to change them in the window."""
     settings = settings_of(lecture)
@@ -134,19 +126,10 @@ def submitted_view(
 
 
 def reopen_keyboard(
-    texts: Texts, locale: Locale, lecture: Lecture, label: str = "reopen"
+    texts: Texts, locale: Locale, lecture: Session, label: str = "reopen"
 ) -> InlineKeyboardMarkup:
     """One button that opens (or reopens) the form."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts.plain(locale, f"ratings.{label}"),
-                    callback_data=pack(Action.RATE_OPEN, lecture.id),
-                )
-            ]
-        ]
-    )
+    return keyboard([[(texts.plain(locale, f"ratings.{label}"), RateOpen(lecture.id))]])
 
 
 def number(value: float | None) -> str | None:
@@ -167,7 +150,7 @@ def signed(value: float | None, scale: float = 1.0, digits: int = 2) -> str | No
 def summary_text(
     texts: Texts,
     locale: Locale,
-    lecture: Lecture,
+    lecture: Session,
     summary: rating_stats.Summary,
     delta: rating_stats.Change,
     attendees: int,
@@ -202,7 +185,7 @@ def summary_text(
     )
 
 
-def chart_caption(texts: Texts, locale: Locale, lecture: Lecture) -> str:
+def chart_caption(texts: Texts, locale: Locale, lecture: Session) -> str:
     """The caption that says which number on the chart is which question."""
     dims = dimensions_of(lecture)
     return texts.render(
@@ -214,7 +197,7 @@ def chart_caption(texts: Texts, locale: Locale, lecture: Lecture) -> str:
 
 
 def ratings_of(
-    lecture: Lecture, rows: list[tuple[dict[str, int], str | None]]
+    lecture: Session, rows: list[tuple[dict[str, int], str | None]]
 ) -> list[rating_stats.Rating]:
     """A lecture's stored ratings, each knowing its own form's satisfaction question."""
     overall = rating_stats.overall_of(dimensions_of(lecture))
@@ -222,7 +205,7 @@ def ratings_of(
 
 
 def stats_lecture(
-    lecture: Lecture, rows: list[tuple[dict[str, int], str | None]]
+    lecture: Session, rows: list[tuple[dict[str, int], str | None]]
 ) -> rating_stats.Lecture:
     """A lecture for the aggregates: its ratings and its class's threshold."""
     return rating_stats.Lecture(
@@ -234,7 +217,7 @@ def stats_lecture(
 
 
 def summarize(
-    lecture: Lecture, rows: list[tuple[dict[str, int], str | None]], rng: random.Random
+    lecture: Session, rows: list[tuple[dict[str, int], str | None]], rng: random.Random
 ) -> rating_stats.Summary:
     """Aggregate a lecture's stored ratings with its class's threshold."""
     settings = settings_of(lecture)

@@ -2,7 +2,7 @@
 
 Both show only lectures whose rating window has closed: while it is open, a class manager
 sees who has not answered yet, and live figures next to that list would tell who gave
-which scores. A lecture too little rated shows its counts only (bot/rating_stats.py).
+which scores. A lecture too little rated shows its counts only (bot/rules/rating_stats.py).
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
 
-from bot import rating_views, rating_workbook
 from bot.context import Context, Viewer
+from bot.permissions import Capability
 from bot.rules import rating_stats
-from bot.rules.roles import Role
-from handlers.common import PRIVATE, viewer_of
-from storage import ratings
+from handlers.common import viewer_of
+from handlers.ratings import views, workbook
+from storage import ratings, sessions
 
 DEFAULT_PERIOD = timedelta(days=90)
 MAX_ROWS = 30  # lectures listed by /myratings
@@ -31,41 +30,41 @@ async def show_my_ratings(update: Update, context: Context) -> None:
     """/myratings: an instructor's lectures whose rating closed, latest first, with figures."""
     viewer = viewer_of(context)
     message = update.effective_message
-    if viewer.person is None or Role.INSTRUCTOR not in viewer.roles:
+    if viewer.person is None or not viewer.may(Capability.SEE_OWN_RATINGS):
         await message.reply_text(context.t("ratings.myratings_not_allowed"))
         return
     now = context.bot_data.clock.now()
-    lectures = await ratings.taught_lectures(context.db, viewer.person.id, until=now)
+    lectures = await sessions.taught_by(context.db, viewer.person.id, until=now)
     if not lectures:
         await message.reply_text(context.t("ratings.myratings_none"))
         return
-    closed = [lecture for lecture in lectures if rating_views.is_closed(lecture, now)]
+    closed = [lecture for lecture in lectures if views.is_closed(lecture, now)]
     rows, pooled, dims = [], [], []
     for lecture in reversed(closed):
         stored = await ratings.scores_of(context.db, lecture.id)
-        pooled.append(rating_views.stats_lecture(lecture, stored))
-        own = rating_views.dimensions_of(lecture)
+        pooled.append(views.stats_lecture(lecture, stored))
+        own = views.dimensions_of(lecture)
         dims.extend(d for d in own if d not in dims)
-        one = rating_views.summarize(lecture, stored, random.Random(0))
+        one = views.summarize(lecture, stored, random.Random(0))
         rows.append(
             {
                 "title": lecture.title,
-                "date": rating_views.local(lecture.starts_at, lecture, "%Y-%m-%d"),
+                "date": views.local(lecture.starts_at, lecture, "%Y-%m-%d"),
                 "responses": one.responses,
                 "attendees": len(await ratings.attendees(context.db, lecture.id)),
-                "satisfaction": rating_views.percent(one.satisfaction),
-                "overall": rating_views.number(one.averages[rating_stats.overall_of(own)]),
+                "satisfaction": views.percent(one.satisfaction),
+                "overall": views.number(one.averages[rating_stats.overall_of(own)]),
                 "withheld": one.figures_withheld,
-                "min": rating_views.settings_of(lecture).rating_min_responses,
+                "min": views.settings_of(lecture).rating_min_responses,
             }
         )
-    # Each rating counts toward satisfaction by its own form's question (rating_views).
+    # Each rating counts toward satisfaction by its own form's question (handlers/ratings/views.py).
     everything = rating_stats.pool(pooled, dims)
     await message.reply_text(
         context.t(
             "ratings.myratings",
             rows=rows[:MAX_ROWS],
-            satisfaction=rating_views.percent(everything.satisfaction),
+            satisfaction=views.percent(everything.satisfaction),
             lectures=len(closed),
             pending=len(lectures) - len(closed),
         )
@@ -105,15 +104,14 @@ async def show_instructors(update: Update, context: Context) -> None:
     """/instructors: the school's table over a period, as a message and an .xlsx document."""
     viewer = viewer_of(context)
     message = update.effective_message
-    roles = viewer.roles
-    if viewer.person is None or not roles & {Role.ADMIN, Role.MANAGER}:
+    if viewer.person is None or not viewer.may(Capability.SEE_INSTRUCTORS):
         await message.reply_text(context.t("ratings.instructors_not_allowed"))
         return
     # Admins see every class; a class manager only the classes they manage.
     class_ids = (
         None
-        if Role.ADMIN in roles
-        else [m.klass.id for m in viewer.memberships if Role.MANAGER.value in m.roles]
+        if viewer.may(Capability.SEE_ALL_INSTRUCTORS)
+        else [m.klass.id for m in viewer.classes_where(Capability.SEE_INSTRUCTORS)]
     )
     zone = _zone(context, viewer, class_ids)
     now = context.bot_data.clock.now()
@@ -124,9 +122,9 @@ async def show_instructors(update: Update, context: Context) -> None:
     start, end = period
     first, last = start.astimezone(zone), (end - timedelta(microseconds=1)).astimezone(zone)
     label = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
-    taught = await ratings.taught_between(context.db, start, end, class_ids)
-    done = [t for t in taught if rating_views.is_closed(t.lecture, now)]
-    pending = len({t.lecture.id for t in taught} - {t.lecture.id for t in done})
+    taught = await sessions.taught_between(context.db, start, end, class_ids)
+    done = [t for t in taught if views.is_closed(t.session, now)]
+    pending = len({t.session.id for t in taught} - {t.session.id for t in done})
     if not done:
         await message.reply_text(
             context.t("ratings.instructors_none", period=label, pending=pending)
@@ -135,10 +133,10 @@ async def show_instructors(update: Update, context: Context) -> None:
     by_instructor: dict[tuple[int, str], list[rating_stats.Lecture]] = defaultdict(list)
     dims: list[str] = []
     for item in done:
-        dims.extend(d for d in rating_views.dimensions_of(item.lecture) if d not in dims)
-        stored = await ratings.scores_of(context.db, item.lecture.id)
+        dims.extend(d for d in views.dimensions_of(item.session) if d not in dims)
+        stored = await ratings.scores_of(context.db, item.session.id)
         by_instructor[(item.instructor_id, item.instructor_name)].append(
-            rating_views.stats_lecture(item.lecture, stored)
+            views.stats_lecture(item.session, stored)
         )
     config = context.bot_data.config
     rows = rating_stats.instructor_rows(
@@ -159,8 +157,8 @@ async def show_instructors(update: Update, context: Context) -> None:
                     "name": r.name,
                     "lectures": r.lectures,
                     "responses": r.summary.responses,
-                    "avgs": [rating_views.number(r.summary.averages[d]) or "-" for d in dims],
-                    "satisfaction": _with_percent(rating_views.percent(r.summary.satisfaction)),
+                    "avgs": [views.number(r.summary.averages[d]) or "-" for d in dims],
+                    "satisfaction": _with_percent(views.percent(r.summary.satisfaction)),
                     "withheld": r.summary.figures_withheld,
                     "low": r.below_threshold,
                     "excellent": list(r.excellent),
@@ -174,7 +172,7 @@ async def show_instructors(update: Update, context: Context) -> None:
         )
     )
     await message.reply_document(
-        document=rating_workbook.workbook(
+        document=workbook.workbook(
             context.texts, context.locale, rows, dims, labels, config.rating_low_pct
         ),
         filename=f"instructors-{first:%Y%m%d}-{last:%Y%m%d}.xlsx",
@@ -183,9 +181,3 @@ async def show_instructors(update: Update, context: Context) -> None:
 
 def _with_percent(value: str | None) -> str:
     return "-" if value is None else f"{value}%"
-
-
-def register(app: Application) -> None:
-    """Add /myratings and /instructors."""
-    app.add_handler(CommandHandler("myratings", show_my_ratings, filters=PRIVATE))
-    app.add_handler(CommandHandler("instructors", show_instructors, filters=PRIVATE))

@@ -6,90 +6,79 @@ counts; never anyone's answers.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bot import rating_views
-from bot.callbacks import Action, pack
+from bot.buttons import RateOpen, keyboard
 from bot.context import Context
-from bot.rating_jobs import HORIZON
+from bot.permissions import Capability
 from bot.rules import rating as rating_rules
-from bot.rules.roles import Role
 from handlers.common import viewer_of
-from storage import ratings
+from handlers.ratings import views
+from handlers.ratings.jobs import HORIZON
+from storage import ratings, sessions
+
+# Names listed per session at most, so a large class still fits one message.
+MAX_NAMES = 40
 
 
 async def show_rate(update: Update, context: Context) -> None:
     """/rate: for a trainee, what they can still rate; for a manager, who has not answered."""
     viewer = viewer_of(context)
     message = update.effective_message
-    roles = viewer.roles
-    if viewer.person is None or not roles & {Role.TRAINEE, Role.MANAGER}:
+    if viewer.person is None or not viewer.may(Capability.RATE, Capability.FOLLOW_RATINGS):
         await message.reply_text(context.t("ratings.rate_not_allowed"))
         return
-    if Role.MANAGER in roles:
-        managed = [m.klass.id for m in viewer.memberships if Role.MANAGER.value in m.roles]
-        await message.reply_text(await _progress(context, managed))
-    if Role.TRAINEE in roles:
+    if viewer.may(Capability.FOLLOW_RATINGS):
+        followed = [m.klass.id for m in viewer.classes_where(Capability.FOLLOW_RATINGS)]
+        await message.reply_text(await _progress(context, followed))
+    if viewer.may(Capability.RATE):
         await _trainee_list(update, context, viewer.person.id)
 
 
 async def _trainee_list(update: Update, context: Context, person_id: int) -> None:
     now = context.bot_data.clock.now()
     items, buttons = [], []
-    for lecture in await ratings.attended_lectures(context.db, person_id, now - HORIZON):
-        w = rating_rules.window(lecture.ends_at, rating_views.settings_of(lecture))
+    for lecture in await ratings.attended_sessions(context.db, person_id, now - HORIZON):
+        w = rating_rules.window(lecture.ends_at, views.settings_of(lecture))
         if not w.opens <= now < w.closes:
             continue
         rated = await ratings.rating_of(context.db, lecture.id, person_id) is not None
         items.append(
-            {
-                "title": lecture.title,
-                "rated": rated,
-                "closes": rating_views.local(w.closes, lecture),
-            }
+            {"title": lecture.title, "rated": rated, "closes": views.local(w.closes, lecture)}
         )
         buttons.append(
-            [
-                InlineKeyboardButton(
-                    context.label("ratings.rate", title=lecture.title[:40]),
-                    callback_data=pack(Action.RATE_OPEN, lecture.id),
-                )
-            ]
+            [(context.label("ratings.rate", title=lecture.title[:40]), RateOpen(lecture.id))]
         )
     if not items:
         await update.effective_message.reply_text(context.t("ratings.rate_none"))
         return
     await update.effective_message.reply_text(
-        context.t("ratings.rate_list", items=items), reply_markup=InlineKeyboardMarkup(buttons)
+        context.t("ratings.rate_list", items=items), reply_markup=keyboard(buttons)
     )
-
-
-# Names listed per session at most, so a large class still fits one message.
-MAX_NAMES = 40
 
 
 async def _progress(context: Context, class_ids: list[int]) -> str:
     """A class manager's view: per open session, how many answered and who has not. No scores."""
     now = context.bot_data.clock.now()
-    sessions = []
-    for lecture in await ratings.lectures_ending_since(context.db, now - HORIZON):
-        w = rating_rules.window(lecture.ends_at, rating_views.settings_of(lecture))
+    shown = []
+    for lecture in await sessions.ending_since(context.db, now - HORIZON):
+        w = rating_rules.window(lecture.ends_at, views.settings_of(lecture))
         if lecture.class_id not in class_ids or not w.opens <= now < w.closes:
             continue
         people = await ratings.attendees(context.db, lecture.id)
         done = await ratings.responders(context.db, lecture.id)
         pending = [p.name for p in people if p.person_id not in done]
-        sessions.append(
+        shown.append(
             {
                 "title": lecture.title,
                 "class_name": lecture.class_name,
                 "responses": len(people) - len(pending),
                 "attendees": len(people),
-                "closes": rating_views.local(w.closes, lecture),
+                "closes": views.local(w.closes, lecture),
                 "pending": pending[:MAX_NAMES],
                 "more": max(0, len(pending) - MAX_NAMES),
             }
         )
-    if not sessions:
+    if not shown:
         return context.t("ratings.rate_none")
-    return context.t("ratings.manager_list", sessions=sessions)
+    return context.t("ratings.manager_list", sessions=shown)

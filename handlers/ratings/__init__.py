@@ -1,0 +1,28 @@
+"""Rating each lecture (学员满意度测评), and the instructors' figures, never anyone's answers.
+
+Modules: form (the form's buttons and the typed comment), progress (/rate), instructors
+(/myratings, /instructors); flows (the form's state, the rating, the window's close inside
+one transaction), views (texts and keyboards), jobs (prompt, reminder, summary), chart and
+workbook (the summary's chart, the school's table as .xlsx).
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CommandHandler
+
+from bot.buttons import RateAsk, RateComment, RateOpen, RateScore, RateSubmit
+from handlers import inputs
+from handlers.common import PRIVATE, on_press
+from handlers.ratings import form, instructors, jobs, progress
+from storage.forms import FormKind
+
+PLANNERS = (jobs.plan,)
+
+
+def register(app: Application) -> None:
+    """Add /rate, the form's buttons and its comment, /myratings and /instructors."""
+    app.add_handler(CommandHandler("rate", progress.show_rate, filters=PRIVATE))
+    on_press(app, form.pressed, RateOpen, RateScore, RateAsk, RateComment, RateSubmit)
+    inputs.accept(app, FormKind.RATING, form.typed_comment)
+    app.add_handler(CommandHandler("myratings", instructors.show_my_ratings, filters=PRIVATE))
+    app.add_handler(CommandHandler("instructors", instructors.show_instructors, filters=PRIVATE))
