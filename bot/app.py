@@ -74,6 +74,7 @@ def build_application(
     outbox_bot = app.bot if request is not None else outbox_connection(config)
     data.outbox = Outbox(outbox_bot, db, clock, pacer=Pacer() if rate_limiter else None)
     data.planners = handlers.PLANNERS
+    data.import_watchers = handlers.IMPORT_WATCHERS
     data.scheduler = Scheduler(app)
     # What follows a committed change, in one place instead of after every write.
     db.on_commit(Topic.OUTBOX, data.outbox.wake)

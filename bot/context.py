@@ -10,7 +10,7 @@ from telegram.ext import CallbackContext, ExtBot
 from bot import permissions
 from bot.clock import Clock
 from bot.config import Config
-from bot.jobs import Planner
+from bot.jobs import ImportWatcher, Planner
 from bot.outbox import Outbox
 from bot.permissions import Capability
 from bot.rules.locales import Locale
@@ -33,6 +33,7 @@ class BotData:
     outbox: Outbox
     planners: tuple[Planner, ...]  # every feature's timed work, see bot/jobs.py
     scheduler: Scheduler  # puts the planners' jobs in the JobQueue, see bot/scheduler.py
+    import_watchers: tuple[ImportWatcher, ...]  # told of imports another process made
     # What each feature's open forms take: handlers/inputs.py, in registration order.
     inputs: list[tuple[FormKind, Callable[..., Awaitable[bool]]]]
 

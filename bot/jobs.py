@@ -10,13 +10,14 @@ runs the planners at start-up and after every change to the timetable.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.context import BotData
+    from storage.audit import ImportEntry
     from storage.db import Database
 
 
@@ -32,3 +33,7 @@ class PlannedJob:
 
 
 Planner = Callable[["Database", datetime], Awaitable[Iterable[PlannedJob]]]
+
+# Told of class imports another process made (the scheduler finds them in the audit log);
+# returns how many messages it queued.
+ImportWatcher = Callable[["BotData", "Sequence[ImportEntry]", datetime], Awaitable[int]]

@@ -13,8 +13,9 @@ sessions then plans a few hundred jobs at start-up instead of 20,000.
 
 Timetable changes: the import runs in another process (the CLI). Every ``WATCH_EVERY`` the
 scheduler reads the audit log for new ``class.import`` entries (a range scan over new ids,
-cheap), queues the change notices they imply (handlers/reminders.py, idempotent under keys
-naming the import's audit id and the session) and replans. At start-up it looks back one
+cheap), hands them to the features' import watchers (bot_data.import_watchers: the change
+notices of handlers/reminders/changes.py, idempotent under keys naming the import's audit
+id and the session) and replans. At start-up it looks back one
 day, so an import made while the bot was down is still announced, and one announced
 before the restart is not announced again.
 """
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.jobs import PlannedJob
 from bot.rules.reminders import HORIZON
-from storage import reminders as queries
+from storage import audit
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -148,15 +149,15 @@ class Scheduler:
         data = self._app.bot_data
         now = data.clock.now()
         if self._last_import < 0:
-            self._last_import = await queries.first_audit_id_since(data.db, now - LOOK_BACK)
-        imports = await queries.imports_since(data.db, self._last_import)
+            self._last_import = await audit.first_id_since(data.db, now - LOOK_BACK)
+        imports = await audit.imports_since(data.db, self._last_import)
         if not imports:
             return 0
-        from handlers.reminders import notify_changes  # the bot side renders the texts
-
         # All new entries at once: a notice says how the timetable stands now, whatever
         # happened to the session in between (moved twice, cancelled and put back).
-        queued = await notify_changes(data, imports, now)
+        queued = 0
+        for watcher in data.import_watchers:
+            queued += await watcher(data, imports, now)
         self._last_import = imports[-1].id
         if self._started:
             await self.replan()

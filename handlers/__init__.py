@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.jobs import Planner
+from bot.jobs import ImportWatcher, Planner
 from handlers import (
     checkin,
     errors,
@@ -15,21 +15,21 @@ from handlers import (
     lang,
     leave,
     ratings,
+    reminders,
     roster,
     start,
 )
-from handlers.announce import register as register_announce  # reminders
-from handlers.reminders import plan_jobs as plan_reminder_jobs  # reminders
-from handlers.timetable import register as register_timetable  # reminders
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
 PLANNERS: tuple[Planner, ...] = (
-    # reminders:
-    plan_reminder_jobs,
+    *reminders.PLANNERS,
     *checkin.PLANNERS,
     *leave.PLANNERS,
     *ratings.PLANNERS,
 )
+
+# What a class import found in the audit log is told to (bot/scheduler.py).
+IMPORT_WATCHERS: tuple[ImportWatcher, ...] = (*reminders.IMPORT_WATCHERS,)
 
 # Group -2 runs first for every update and resolves who is speaking (context.viewer); group
 # -1 hands a message to the form waiting for it; the features are group 0.
@@ -50,9 +50,7 @@ def register(app: Application) -> None:
     help.register(app)
     lang.register(app)
     roster.register(app)
-    # reminders:
-    register_timetable(app)
-    register_announce(app)
+    reminders.register(app)
     # The order of the features' forms in the input step: leave's before the ratings'.
     leave.register(app)
     ratings.register(app)

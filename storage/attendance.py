@@ -1,4 +1,4 @@
-"""Check-in records of each person and session, and what the roll call reads of leave.
+"""Check-in records of each person and session.
 
 Every write is conditional, so the same update processed twice records once: a check-in only
 fills an empty ``checkin_at``, a check-out only an empty ``checkout_at``.
@@ -165,28 +165,6 @@ async def set_override(
         " updated_at = excluded.updated_at",
         (session_id, person_id, status, reason, by, to_db(now)),
     )
-
-
-async def on_leave(db: Queryable, session_id: int) -> set[int]:
-    """People whose approved leave covers a session."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT r.person_id FROM leave_sessions ls"
-        " JOIN leave_requests r ON r.id = ls.request_id"
-        " WHERE ls.session_id = ? AND r.status = 'approved'",
-        (session_id,),
-    )
-    return {r[0] for r in rows}
-
-
-async def leave_sessions_of(db: Queryable, person_id: int, class_id: int) -> set[int]:
-    """Sessions of a class that a person's approved leave covers."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT ls.session_id FROM leave_sessions ls"
-        " JOIN leave_requests r ON r.id = ls.request_id"
-        " WHERE r.person_id = ? AND r.class_id = ? AND r.status = 'approved'",
-        (person_id, class_id),
-    )
-    return {r[0] for r in rows}
 
 
 async def checked_in(db: Queryable, person_id: int, session_ids: list[int]) -> set[int]:

@@ -316,6 +316,31 @@ async def on_leave_session_ids(db: Queryable, person_id: int, class_id: int) -> 
     return {r[0] for r in rows}
 
 
+async def on_leave(db: Queryable, session_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(person id, session id) of each of these sessions covered by approved leave."""
+    if not session_ids:
+        return set()
+    marks = ",".join("?" * len(session_ids))
+    rows = await db.fetchall(
+        "SELECT r.person_id, ls.session_id FROM leave_sessions ls"
+        " JOIN leave_requests r ON r.id = ls.request_id"
+        f" WHERE r.status = 'approved' AND ls.session_id IN ({marks})",
+        tuple(session_ids),
+    )
+    return {(r[0], r[1]) for r in rows}
+
+
+async def covered_sessions(db: Queryable, person_id: int, class_id: int) -> set[int]:
+    """Sessions of a class that a person's approved leave covers."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT ls.session_id FROM leave_sessions ls"
+        " JOIN leave_requests r ON r.id = ls.request_id"
+        " WHERE r.person_id = ? AND r.class_id = ? AND r.status = 'approved'",
+        (person_id, class_id),
+    )
+    return {r[0] for r in rows}
+
+
 # -- what the limit counts ---------------------------------------------------------------
 
 

@@ -206,3 +206,14 @@ async def statuses(db: Queryable, keys: Sequence[str]) -> dict[str, str]:
         tuple(keys),
     )
     return {r[0]: r[1] for r in rows}
+
+
+async def unreached_names(db: Queryable, key_prefix: str) -> list[str]:
+    """Names of the people rows under this key prefix could not reach (blocked, refused)."""
+    rows = await db.fetchall(
+        "SELECT p.name FROM outbox o JOIN people p ON p.id = o.person_id"
+        " WHERE o.idempotency_key >= ? AND o.idempotency_key < ?"
+        " AND o.status IN ('unreachable', 'failed') ORDER BY p.name",
+        (key_prefix, key_prefix + "\uffff"),
+    )
+    return [r[0] for r in rows]

@@ -11,7 +11,7 @@ from bot.permissions import Capability
 from bot.rules.attendance import ATTENDED, Status, is_closed, status
 from handlers.checkin.views import record_of, settings_of, window_of
 from handlers.common import viewer_of
-from storage import attendance, sessions
+from storage import attendance, leave, sessions
 
 # Check-in opens at most this long before a start (bot/attendance.py's windows).
 _OPENS_WITHIN = timedelta(days=1)
@@ -41,7 +41,7 @@ async def me_command(update: Update, context: Context) -> None:
     records = await attendance.records_of_person(context.db, person_id)
     sections = []
     for klass in classes:
-        leave = await attendance.leave_sessions_of(context.db, person_id, klass.id)
+        on_leave = await leave.covered_sessions(context.db, person_id, klass.id)
         counts = {s.value: 0 for s in Status}
         late_minutes = 0
         running = []
@@ -53,7 +53,7 @@ async def me_command(update: Update, context: Context) -> None:
             outcome = status(
                 record_of(records.get(session.id)),
                 w,
-                on_leave=session.id in leave,
+                on_leave=session.id in on_leave,
                 double_checkin=settings_of(session).double_checkin,
                 now=now,
             )

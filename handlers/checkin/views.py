@@ -25,7 +25,7 @@ from bot.rules.attendance import (
 )
 from bot.rules.class_settings import ClassSettings, from_json
 from bot.rules.locales import Locale, recipient_locale
-from storage import attendance, classes
+from storage import attendance, classes, leave
 from storage.attendance import AttendanceRow
 from storage.db import Queryable
 from storage.people import Recipient
@@ -123,7 +123,7 @@ async def roll_of(db: Queryable, session: Session, now: datetime) -> Roll:
     """Every trainee of the session's class with their status (and minutes late) at ``now``."""
     trainees = await classes.members(db, session.class_id, roles_for(Capability.CHECK_IN))
     records = await attendance.records_of_session(db, session.id)
-    leave = await attendance.on_leave(db, session.id)
+    away = {person for person, _ in await leave.on_leave(db, [session.id])}
     w = window_of(session)
     double = settings_of(session).double_checkin
     result = []
@@ -131,7 +131,7 @@ async def roll_of(db: Queryable, session: Session, now: datetime) -> Roll:
         outcome = status(
             record_of(records.get(member.person_id)),
             w,
-            on_leave=member.person_id in leave,
+            on_leave=member.person_id in away,
             double_checkin=double,
             now=now,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.reminders import plan_jobs
+from handlers.reminders.jobs import plan as plan_jobs
 from storage.imports import apply_plan
 from tests.reminders.support import (
     another_process,

@@ -81,7 +81,7 @@ async def test_reimport_tells_people_at_once_and_reminders_follow(bot, db, clock
     assert f"session:{s02}:remind" in await bot.run_due_jobs()
     await bot.deliver_outbox()
     assert "15:30" in wang.last().text
-    from handlers.reminders import plan_jobs
+    from handlers.reminders.jobs import plan as plan_jobs
 
     names = [j.name for j in await plan_jobs(db, clock.now())]
     assert f"session:{s04 - 1}:remind" in names  # S03, the next morning, is planned

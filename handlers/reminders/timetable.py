@@ -5,23 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
 
 from bot.context import Context
 from bot.rules.reminders import local_day
-from handlers.common import PRIVATE, viewer_of
-from handlers.reminders import session_view
-from storage import attendance
-from storage import reminders as queries
-from storage.reminders import SessionRow
+from handlers.common import viewer_of
+from handlers.reminders.views import session_view
+from storage import attendance, leave, sessions
+from storage.sessions import Session
 
 WEEK_DAYS = 7
 
 
-async def _sessions(context: Context, person_id: int, days: int) -> list[SessionRow]:
+async def _sessions(context: Context, person_id: int, days: int) -> list[Session]:
     now = context.bot_data.clock.now()
     # A day's bounds differ per zone: read a day more on each side, filter by local day.
-    found = await queries.sessions_of_person(
+    found = await sessions.of_person_between(
         context.db, person_id, now - timedelta(days=1), now + timedelta(days=days + 1)
     )
     return [
@@ -31,19 +29,20 @@ async def _sessions(context: Context, person_id: int, days: int) -> list[Session
     ]
 
 
-async def _reply(update: Update, context: Context, sessions: list[SessionRow], empty: str) -> None:
+async def _reply(update: Update, context: Context, found: list[Session], empty: str) -> None:
     viewer = viewer_of(context)
     assert viewer.person is not None
-    ids = [s.id for s in sessions]
+    ids = [s.id for s in found]
     checked = await attendance.checked_in(context.db, viewer.person.id, ids)
-    leave = {sid for pid, sid in await queries.on_leave(context.db, ids) if pid == viewer.person.id}
+    away = {sid for pid, sid in await leave.on_leave(context.db, ids) if pid == viewer.person.id}
+    names = await sessions.instructor_names(context.db, ids)
     # Times are each class's local time; with classes in more than one zone, say which.
-    mixed = len({s.timezone for s in sessions}) > 1
+    mixed = len({s.timezone for s in found}) > 1
     by_day: dict[str, list[dict[str, object]]] = {}
     # By local day, then by the moment: two zones' days interleave in UTC order.
-    for s in sorted(sessions, key=lambda s: (local_day(s.starts_at, s.timezone), s.starts_at)):
-        view = session_view(s)
-        view["status"] = "checked_in" if s.id in checked else "on_leave" if s.id in leave else ""
+    for s in sorted(found, key=lambda s: (local_day(s.starts_at, s.timezone), s.starts_at)):
+        view = session_view(s, names.get(s.id, ()))
+        view["status"] = "checked_in" if s.id in checked else "on_leave" if s.id in away else ""
         view["zone"] = s.timezone if mixed else ""
         by_day.setdefault(local_day(s.starts_at, s.timezone).isoformat(), []).append(view)
     days = [{"day": day, "sessions": views} for day, views in by_day.items()]
@@ -84,12 +83,5 @@ async def next_session(update: Update, context: Context) -> None:
     person = viewer_of(context).person
     assert person is not None
     now: datetime = context.bot_data.clock.now()
-    found = await queries.sessions_of_person(context.db, person.id, now, now + timedelta(days=366))
+    found = await sessions.of_person_between(context.db, person.id, now, now + timedelta(days=366))
     await _reply(update, context, found[:1], "timetable.none_next")
-
-
-def register(app: Application) -> None:
-    """Add /today, /week and /next."""
-    app.add_handler(CommandHandler("today", today, filters=PRIVATE))
-    app.add_handler(CommandHandler("week", week, filters=PRIVATE))
-    app.add_handler(CommandHandler("next", next_session, filters=PRIVATE))
