@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
-from bot.commands import UNBOUND_COMMANDS, commands_for
+from bot.permissions import UNBOUND_COMMANDS, commands_for
 from bot.rules.locales import LOCALES, Locale
 from bot.rules.roles import Role
 from bot.texts import Texts

@@ -5,20 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.jobs import ImportWatcher, Planner
-from handlers import (
-    checkin,
-    errors,
-    fallback,
-    help,
-    identity,
-    inputs,
-    lang,
-    leave,
-    ratings,
-    reminders,
-    roster,
-    start,
-)
+from handlers import account, checkin, errors, fallback, identity, inputs, leave, ratings, reminders
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
 PLANNERS: tuple[Planner, ...] = (
@@ -46,10 +33,7 @@ def register(app: Application) -> None:
     # hot path: a class of 900 checks in within one minute, and every handler before it
     # is one more filter each of those updates is tested against.
     checkin.register(app)
-    start.register(app)
-    help.register(app)
-    lang.register(app)
-    roster.register(app)
+    account.register(app)
     reminders.register(app)
     # The order of the features' forms in the input step: leave's before the ratings'.
     leave.register(app)

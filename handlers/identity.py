@@ -7,7 +7,7 @@ from telegram.ext import Application, TypeHandler
 
 from bot.context import Context, Viewer
 from bot.rules.locales import locale_from_telegram, parse_locale
-from storage import people, viewers
+from storage import classes, people
 
 
 async def identify(update: Update, context: Context) -> None:
@@ -17,7 +17,7 @@ async def identify(update: Update, context: Context) -> None:
         return
     db = context.db
     # One read, not three: this runs for every update (benchmarks/bench_checkin.py).
-    found = await viewers.identity_of(db, user.id)
+    found = await classes.identity_of(db, user.id)
     person, memberships = found.person, found.memberships
     if person is not None and found.unreachable:
         # They wrote to us, so Telegram lets us write to them again (see bot/outbox.py).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.callbacks import Action, pack
+from bot.buttons import CheckIn
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from storage.db import Database, Tx
@@ -104,7 +104,7 @@ async def test_reminder_button_checks_in_for_that_session(
     sid = await session_id(db)
     clock.set(S01_START - timedelta(minutes=15))
     [reply] = await user.says("/help")  # any bot message can carry the reminder's button
-    [answer] = await user.presses(reply.message_id, pack(Action.CHECKIN, sid))
+    [answer] = await user.presses(reply.message_id, CheckIn(sid).pack())
     assert "已签到" in answer.text and "08:15" in answer.text
     assert bot.telegram.calls_of("answerCallbackQuery")
 
@@ -117,7 +117,7 @@ async def test_button_of_a_session_that_is_over_changes_nothing(
     sid = await session_id(db)
     clock.set(S01_END + timedelta(hours=2))
     [reply] = await user.says("/help")
-    [answer] = await user.presses(reply.message_id, pack(Action.CHECKIN, sid))
+    [answer] = await user.presses(reply.message_id, CheckIn(sid).pack())
     assert "已经结束" in answer.text
     assert await attendance_rows(db) == []
 
@@ -130,10 +130,10 @@ async def test_forged_button_data_and_someone_elses_class(
     user = await trainee(bot, example_class)
     [reply] = await user.says("/help")
     assert await user.presses(reply.message_id, "1|ci|abc") == []
-    assert await user.presses(reply.message_id, pack(Action.CHECKIN, 99999)) == []
+    assert await user.presses(reply.message_id, CheckIn(99999).pack()) == []
     boss = await manager(bot, example_class)
     [reply] = await boss.says("/help")
-    await boss.presses(reply.message_id, pack(Action.CHECKIN, await session_id(db)))
+    await boss.presses(reply.message_id, CheckIn(await session_id(db)).pack())
     answers = bot.telegram.calls_of("answerCallbackQuery")
     assert len(answers) == 3 and all(a.params.get("show_alert") for a in answers)
     assert await attendance_rows(db) == []

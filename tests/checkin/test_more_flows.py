@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.callbacks import Action, pack
+from bot.buttons import CheckIn, CheckOut
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.testing import Fault
@@ -37,14 +37,14 @@ async def test_checkout_asks_which_class_when_two_are_in_session(
     clock.set(S01_START)
     for sid in sids:  # checked in to both, through the which-session buttons
         [ask] = await user.says("/checkin")
-        await user.presses(ask.message_id, pack(Action.CHECKIN, sid))
+        await user.presses(ask.message_id, CheckIn(sid).pack())
     assert [r[0] for r in await attendance_rows(db) if r[2]] == sids
 
     clock.set(S01_END)
     [ask] = await user.says("/checkout")
     assert "请选择" in ask.text
     buttons = [b for row in ask.reply_markup["inline_keyboard"] for b in row]
-    assert [b["callback_data"] for b in buttons] == [pack(Action.CHECKOUT, s) for s in sids]
+    assert [b["callback_data"] for b in buttons] == [CheckOut(s).pack() for s in sids]
     assert other.name in buttons[1]["text"]
     [done] = await user.presses(ask.message_id, buttons[1]["callback_data"])
     assert "已签退" in done.text and "11:30" in done.text
@@ -120,7 +120,7 @@ async def test_an_old_reminders_button_after_the_session_is_over(
         reminder = user.last()
         assert "上课提醒" in reminder.text
         [[button]] = reminder.reply_markup["inline_keyboard"]
-        assert button["callback_data"] == pack(Action.CHECKIN, sid)
+        assert button["callback_data"] == CheckIn(sid).pack()
         reminders.append((reminder, button["text"]))
 
     # While the session is on, the button checks in.

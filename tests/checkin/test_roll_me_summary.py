@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.callbacks import Action, pack
+from bot.buttons import RollMark, RollRefresh
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.rules.attendance import Status
 from storage.db import Database
 from tests.checkin.support import (
     S01_END,
@@ -85,7 +86,7 @@ async def test_manager_marks_by_hand_with_a_reason_in_the_audit_log(
     )
     assert json.loads(audit[1])["reason"] == "手机没电，随教师入场"
     # The same button again: the pending mark is gone, so it is stale and changes nothing.
-    await boss.presses(ask.message_id, pack(Action.ROLL_MARK, row[0], row[1], "absent"))
+    await boss.presses(ask.message_id, RollMark(row[0], row[1], Status.ABSENT).pack())
     assert (await attendance_rows(db))[0][8] == "present"
 
 
@@ -99,11 +100,11 @@ async def test_forged_mark_buttons_change_nothing(
     [ask] = await boss.says(f"/roll {target.name} 手机没电")
     sid = await session_id(db)
     pid = (await db.fetchone("SELECT id FROM people WHERE name = ?", (target.name,)))[0]
-    await boss.presses(ask.message_id, pack(Action.ROLL_MARK, sid, pid, "on_leave"))
+    await boss.presses(ask.message_id, RollMark(sid, pid, Status.ON_LEAVE).pack())
     await boss.presses(ask.message_id, "1|rm|x|y|z")
     [seen] = await watcher.says("/help")
-    await watcher.presses(seen.message_id, pack(Action.ROLL_MARK, sid, pid, "present"))
-    await watcher.presses(seen.message_id, pack(Action.ROLL_REFRESH, 424242))
+    await watcher.presses(seen.message_id, RollMark(sid, pid, Status.PRESENT).pack())
+    await watcher.presses(seen.message_id, RollRefresh(424242).pack())
     answers = bot.telegram.calls_of("answerCallbackQuery")
     assert len(answers) == 4 and all(a.params.get("show_alert") for a in answers)
     assert await attendance_rows(db) == []

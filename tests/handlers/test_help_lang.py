@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.callbacks import Action, pack
+from bot.buttons import LangSet
 from bot.importer.model import ClassPlan
 from bot.rules.roles import Role
 from storage import people
@@ -100,7 +100,7 @@ async def test_forged_or_stale_buttons_get_a_clear_answer_and_change_nothing(
 async def test_a_stranger_pressing_a_language_button_changes_nothing(bot: BotHarness) -> None:
     user = bot.person()
     [reply] = await user.says("/start")
-    await user.presses(reply.message_id, pack(Action.LANG_SET, "en"))
+    await user.presses(reply.message_id, LangSet("en").pack())
     assert bot.telegram.calls_of("answerCallbackQuery")[-1].params["show_alert"] is True
 
 

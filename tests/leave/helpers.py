@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.callbacks import Action, pack
+from bot.buttons import LeaveForm, LeavePick, LeaveStep
 from bot.testing import ShownMessage
 from storage.db import Database, Tx
 from storage.times import to_db
@@ -63,15 +63,15 @@ async def ask(
     db = bot.db
     [picker] = await trainee.says("/leave")
     for ext in external_ids:
-        await trainee.presses(picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, ext)))
-    await trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+        await trainee.presses(picker.message_id, LeavePick(await session_id(db, ext)).pack())
+    await trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     [attach] = await trainee.says(reason)
     if photo is not None:
         [preview] = await bot.feed(trainee, bot.telegram.send_photo(trainee.id, photo))
     else:
-        await trainee.presses(attach.message_id, pack(Action.LEAVE_FORM, "skip"))
+        await trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
         preview = trainee.last()
-    await trainee.presses(preview.message_id, pack(Action.LEAVE_FORM, "send"))
+    await trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     row = await db.fetchone("SELECT max(id) FROM leave_requests")
     return row[0]
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
-from bot.callbacks import Action, pack
+from bot.buttons import LeaveCancel, LeaveForm, LeavePick, LeaveStep
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.rules import class_settings
@@ -202,15 +202,13 @@ async def test_limit_warnings_50_80_100_each_exactly_once(
     assert count(people.trainee, "已超过上限的 80%") == 1
     # The next one would take her past the limit: the preview and the card say so first.
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S07"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S07")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     [attach] = await people.trainee.says("出差")
-    await people.trainee.presses(attach.message_id, pack(Action.LEAVE_FORM, "skip"))
+    await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
     assert "批准后将超过请假上限" in preview.text
-    await people.trainee.presses(preview.message_id, pack(Action.LEAVE_FORM, "send"))
+    await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     request_id = (await db.fetchone("SELECT max(id) FROM leave_requests"))[0]
     await bot.deliver_outbox()
     assert "批准后将超过请假上限" in card_of(people.manager, request_id).text
@@ -236,7 +234,7 @@ async def test_withdrawn_leave_is_not_counted_and_warnings_are_not_repeated(
     people = await cast(bot)
     request_id = await approved(bot, people.trainee, people.manager, "S03")  # 3 of 4.2: 71%
     assert count(people.trainee, "已超过上限的 50%") == 1
-    await people.trainee.presses(1, pack(Action.LEAVE_CANCEL, request_id))
+    await people.trainee.presses(1, LeaveCancel(request_id).pack())
     request = await leave.get_request(db, request_id)
     assert request.status == "withdrawn"
     assert await leave.approved_hours(db, request.class_id, request.person_id) == 0

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.callbacks import Action, pack
+from bot.buttons import LeaveCancel, LeaveForm, LeavePick, LeaveStep, LimitDecide
 from bot.importer.model import ClassPlan
+from bot.rules.leave_limit import LimitDecision
 from bot.testing import ShownMessage
 from bot.texts import Texts
 from storage import people
@@ -93,7 +94,7 @@ async def test_the_over_limit_notice_records_a_dismissal_once_and_removes_nobody
         for decision in ("dismissed", "continues"):
             await person.presses(
                 message.message_id,
-                pack(Action.LEAVE_LIMIT, await class_id(db), trainee_id, decision),
+                LimitDecide(await class_id(db), trainee_id, LimitDecision(decision)).pack(),
             )
             assert alert(bot) == "李红梅 已于 12月7日 08:00 记录了“责令退学”。"
     assert await snapshot(db) == before
@@ -156,12 +157,12 @@ async def test_only_a_manager_or_admin_of_the_class_records_and_only_when_over(
     other_id = await person_id(db, people.other)
     before = await snapshot(db)
     for person, data, answer in (
-        (people.other, pack(Action.LEAVE_LIMIT, klass, trainee_id, "dismissed"), "只有本班"),
-        (stranger_boss, pack(Action.LEAVE_LIMIT, klass, trainee_id, "dismissed"), "只有本班"),
-        (stranger_boss, pack(Action.LEAVE_LIMIT, klass, trainee_id, "continues"), "只有本班"),
-        (people.trainee, pack(Action.LEAVE_LIMIT, klass, trainee_id, "continues"), "自己"),
+        (people.other, LimitDecide(klass, trainee_id, LimitDecision.DISMISSED).pack(), "只有本班"),
+        (stranger_boss, LimitDecide(klass, trainee_id, LimitDecision.DISMISSED).pack(), "只有本班"),
+        (stranger_boss, LimitDecide(klass, trainee_id, LimitDecision.CONTINUES).pack(), "只有本班"),
+        (people.trainee, LimitDecide(klass, trainee_id, LimitDecision.CONTINUES).pack(), "自己"),
         # 李强 is not over the limit: nothing to decide.
-        (people.manager, pack(Action.LEAVE_LIMIT, klass, other_id, "dismissed"), "没有超过"),
+        (people.manager, LimitDecide(klass, other_id, LimitDecision.DISMISSED).pack(), "没有超过"),
         # Forged or malformed: an unknown decision, class or person, a missing argument.
         (people.manager, f"1|ll|{klass}|{trainee_id}|expelled", "已失效"),
         (people.manager, f"1|ll|999|{trainee_id}|dismissed", "已失效"),
@@ -233,7 +234,7 @@ async def test_a_trainee_back_under_the_limit_at_the_press_is_refused(
     await approve(bot, people.trainee, people.manager, "S03")
     last = await approve(bot, people.trainee, people.manager, "S04")
     notice = notice_of(people.manager)
-    await people.trainee.presses(1, pack(Action.LEAVE_CANCEL, last))  # withdrawn before it starts
+    await people.trainee.presses(1, LeaveCancel(last).pack())  # withdrawn before it starts
     before = await snapshot(db)
     await people.manager.presses_button(notice, DISMISS)
     assert alert(bot) == "该学员目前没有超过请假上限，无需记录。"
@@ -253,15 +254,13 @@ async def test_the_limit_is_named_by_the_class_ratio(
     await approve(bot, people.trainee, people.manager, "S04")  # 12 h: 81%
     # The next would pass the limit: the preview and the card name a half, not a seventh.
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S05"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S05")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     [attach] = await people.trainee.says("出差")
-    await people.trainee.presses(attach.message_id, pack(Action.LEAVE_FORM, "skip"))
+    await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
     assert "批准后将超过请假上限（总学时的50%）" in preview.text
-    await people.trainee.presses(preview.message_id, pack(Action.LEAVE_FORM, "send"))
+    await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     request_id = (await db.fetchone("SELECT max(id) FROM leave_requests"))[0]
     await bot.deliver_outbox()
     assert "（总学时的50%）" in card_of(people.manager, request_id).text

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from telegram import Bot
 
-from bot.callbacks import Action, pack
+from bot.buttons import LeaveApprove, LeaveCancel, LeaveDay, LeaveForm, LeavePick, LeaveStep
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.outbox import Outbox
@@ -43,14 +43,14 @@ async def test_picker_groups_sessions_by_day_with_whole_day_buttons(
     assert "📅 12月8日（周二）全天" in labels
     assert labels[-2:] == ["下一步", "放弃"]
     # The whole day picks both sessions of the 7th; the form is in the database.
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_DAY, "2026-12-07"))
+    await people.trainee.presses(picker.message_id, LeaveDay("2026-12-07").pack())
     shown = people.trainee.last()
     assert shown.button_texts[0] == "✅ 12月7日（周一）全天"
     assert "已选 2 节，共 6 学时" in shown.text
     form = await _form_of_trainee(db)
     assert len(form["chosen"]) == 2 and form["step"] == "pick"
     # Pressing it again clears the day.
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_DAY, "2026-12-07"))
+    await people.trainee.presses(picker.message_id, LeaveDay("2026-12-07").pack())
     assert (await _form_of_trainee(db))["chosen"] == []
 
 
@@ -67,10 +67,8 @@ async def test_preview_shows_hours_and_the_running_total_against_the_limit(
 ) -> None:
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     assert "请假事由" in people.trainee.last().text
     await people.trainee.says("发烧需要就医")
     [preview] = await bot.feed(people.trainee, bot.telegram.send_photo(people.trainee.id, b"jpeg"))
@@ -109,7 +107,7 @@ async def test_approve_at_one_level_edits_the_other_card_and_tells_the_trainee(
 
     # A late press on the other card is told who decided, and changes nothing.
     before = await snapshot(db)
-    await people.manager2.presses(other.message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await people.manager2.presses(other.message_id, LeaveApprove(request_id, 1).pack())
     assert "李红梅 已于 12月7日 08:00 处理了这份申请" in alert(bot)
     assert await snapshot(db) == before
 
@@ -141,8 +139,8 @@ async def test_two_approvals_at_once_record_one(
     await bot.deliver_outbox()
     a, b = card_of(people.manager, request_id), card_of(people.manager2, request_id)
     await asyncio.gather(
-        people.manager.presses(a.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
-        people.manager2.presses(b.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)),
+        people.manager.presses(a.message_id, LeaveApprove(request_id, 1).pack()),
+        people.manager2.presses(b.message_id, LeaveApprove(request_id, 1).pack()),
     )
     name, decision = await one_decision(db, request_id)
     assert decision == "approve"
@@ -163,7 +161,7 @@ async def test_an_approval_and_a_rejection_reason_at_once_give_one_decision(
     await people.manager2.presses_button(card_of(people.manager2, request_id), "❌ 不批准")
     assert await status_of(db, request_id) == "pending"
     card = card_of(people.manager, request_id)
-    approving = people.manager.presses(card.message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
+    approving = people.manager.presses(card.message_id, LeaveApprove(request_id, 1).pack())
     rejecting = people.manager2.says("本周课程重要")
     pair = (approving, rejecting) if approve_first else (rejecting, approving)
     await asyncio.gather(*pair)
@@ -187,7 +185,7 @@ async def test_two_levels_manager_then_admin(
     await bot.deliver_outbox()
     # The admin cannot decide before the class manager.
     before = await snapshot(db)
-    await people.admin.presses(1, pack(Action.LEAVE_APPROVE, request_id, 2))
+    await people.admin.presses(1, LeaveApprove(request_id, 2).pack())
     assert alert(bot) == "请等班主任先审批。"
     assert await snapshot(db) == before
     # A manager cannot give the school's approval.
@@ -196,7 +194,7 @@ async def test_two_levels_manager_then_admin(
     assert "正在等待学校审批" in people.trainee.last().text
     assert await status_of(db, request_id) == "pending"
     before = await snapshot(db)
-    await people.manager2.presses(1, pack(Action.LEAVE_APPROVE, request_id, 2))
+    await people.manager2.presses(1, LeaveApprove(request_id, 2).pack())
     assert alert(bot) == "只有学校管理员可以做第二级审批。"
     assert await snapshot(db) == before
 
@@ -252,7 +250,7 @@ async def test_cancel_pending_then_a_decision_is_refused(
     assert any("取消了请假申请" in t for t in told)
     assert card_of_gone(people.manager, request_id)
     before = await snapshot(db)
-    await people.manager2.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await people.manager2.presses(1, LeaveApprove(request_id, 1).pack())
     assert "已取消" in alert(bot)
     assert await snapshot(db) == before
 
@@ -280,10 +278,10 @@ async def test_withdraw_before_start_but_not_after(
     # S01 starts at 08:30: after that its leave can no longer be withdrawn.
     clock.set(datetime(2026, 12, 7, 0, 31, tzinfo=UTC))
     before = await snapshot(db)
-    await people.trainee.presses(approved[1].message_id, pack(Action.LEAVE_CANCEL, second))
+    await people.trainee.presses(approved[1].message_id, LeaveCancel(second).pack())
     assert "不能取消或撤销" in alert(bot)
     assert await snapshot(db) == before
-    await people.trainee.presses(approved[0].message_id, pack(Action.LEAVE_CANCEL, first))
+    await people.trainee.presses(approved[0].message_id, LeaveCancel(first).pack())
     assert await status_of(db, first) == "withdrawn"
     assert "leave.withdraw" in await audit_actions(db, first)
     await bot.deliver_outbox()
@@ -337,10 +335,8 @@ async def test_restart_keeps_the_form(
 
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     # A new Application on the same database, as after a restart.
     app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
     await app.initialize()
@@ -384,7 +380,7 @@ async def test_time_passes_for_a_request(
     # Every card, the nudges too, now shows how it ended, without buttons.
     assert all(not m.button_texts for m in people.manager.chat() if m.from_bot)
     before = await snapshot(db)
-    await people.manager.presses(nudges[0].message_id, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await people.manager.presses(nudges[0].message_id, LeaveApprove(request_id, 1).pack())
     assert "已过期" in alert(bot)
     assert await snapshot(db) == before
 

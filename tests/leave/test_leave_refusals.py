@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.callbacks import Action, pack
+from bot.buttons import (
+    LeaveApprove,
+    LeaveCancel,
+    LeaveDay,
+    LeaveForm,
+    LeavePick,
+    LeaveReject,
+    LeaveStep,
+)
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from storage.db import Database
@@ -29,9 +37,9 @@ async def test_a_trainee_cannot_decide(
     people = await cast(bot)
     request_id = await ask(bot, people.trainee, "S03")
     before = await snapshot(db)
-    await people.other.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await people.other.presses(1, LeaveApprove(request_id, 1).pack())
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
-    await people.other.presses(1, pack(Action.LEAVE_REJECT, request_id, 1))
+    await people.other.presses(1, LeaveReject(request_id, 1).pack())
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
     assert await snapshot(db) == before
 
@@ -46,9 +54,9 @@ async def test_a_manager_of_another_class_cannot_decide(
     with pytest.raises(AssertionError):
         card_of(stranger, request_id)  # no card to another class's manager
     before = await snapshot(db)
-    await stranger.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await stranger.presses(1, LeaveApprove(request_id, 1).pack())
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
-    await stranger.presses(1, pack(Action.LEAVE_REJECT, request_id, 1))
+    await stranger.presses(1, LeaveReject(request_id, 1).pack())
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
     [reply] = await stranger.says("/pending")
     assert reply.text == "目前没有等待你审批的请假申请。"
@@ -95,7 +103,7 @@ async def test_nobody_decides_their_own_request(
     with pytest.raises(AssertionError):
         card_of(people.trainee, request_id)  # no card to oneself
     before = await snapshot(db)
-    await people.trainee.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await people.trainee.presses(1, LeaveApprove(request_id, 1).pack())
     assert alert(bot) == "不能审批自己的请假申请。"
     assert await snapshot(db) == before
 
@@ -126,7 +134,7 @@ async def test_the_same_press_delivered_twice_decides_once(
     await bot.deliver_outbox()
     card = card_of(people.manager, request_id)
     update = bot.telegram.press(
-        people.manager.id, card.message_id, pack(Action.LEAVE_APPROVE, request_id, 1)
+        people.manager.id, card.message_id, LeaveApprove(request_id, 1).pack()
     )
     await bot.feed(people.manager, update)
     before = await snapshot(db)
@@ -153,10 +161,8 @@ async def test_the_same_reason_delivered_twice(
 ) -> None:
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     update = bot.telegram.send_text(people.trainee.id, "病假")
     await bot.feed(people.trainee, update)
     before = await snapshot(db)
@@ -172,7 +178,7 @@ async def test_a_replayed_send_makes_one_request(
     await ask(bot, people.trainee, "S03")
     preview = people.trainee.last()
     before = await snapshot(db)
-    await people.trainee.presses(preview.message_id, pack(Action.LEAVE_FORM, "send"))
+    await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     assert await snapshot(db) == before
 
@@ -186,9 +192,9 @@ async def test_a_rejected_request_cannot_be_approved(
     await people.manager.presses_button(card_of(people.manager, request_id), "❌ 不批准")
     await people.manager.says("不行")
     before = await snapshot(db)
-    await people.manager2.presses(1, pack(Action.LEAVE_APPROVE, request_id, 1))
+    await people.manager2.presses(1, LeaveApprove(request_id, 1).pack())
     assert "李红梅 已于" in alert(bot)
-    await people.manager.presses(1, pack(Action.LEAVE_REJECT, request_id, 1))
+    await people.manager.presses(1, LeaveReject(request_id, 1).pack())
     assert "李红梅 已于" in alert(bot)
     assert await snapshot(db) == before
 
@@ -198,16 +204,12 @@ async def test_leave_for_a_session_that_is_over(
 ) -> None:
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S01"))
-    )
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S01")).pack())
     clock.set(datetime(2026, 12, 7, 3, 30, tzinfo=UTC))  # S01 ended at 11:30 local
     before = await snapshot(db)
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     assert alert(bot) == "所选课程已经结束，不能再请假。"
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S01"))
-    )
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S01")).pack())
     assert alert(bot) == "所选课程已经结束，不能再请假。"
     assert await snapshot(db) == before
     # A fresh /leave no longer offers it.
@@ -220,16 +222,14 @@ async def test_a_session_that_ends_before_sending_is_refused_at_send(
 ) -> None:
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S01"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S01")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     [attach] = await people.trainee.says("有事")
-    await people.trainee.presses(attach.message_id, pack(Action.LEAVE_FORM, "skip"))
+    await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
     clock.set(datetime(2026, 12, 7, 3, 30, tzinfo=UTC))
     before = await snapshot(db)
-    replies = await people.trainee.presses(preview.message_id, pack(Action.LEAVE_FORM, "send"))
+    replies = await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     assert alert(bot) == "所选课程已经结束，不能再请假。"
     assert "已经结束" in replies[-1].text and "/leave" in replies[-1].text
     assert await snapshot(db) == before
@@ -241,12 +241,12 @@ async def test_a_forged_session_is_refused(
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
     before = await snapshot(db)
-    for data in (pack(Action.LEAVE_PICK, 999), pack(Action.LEAVE_DAY, "2027-01-01"), "1|lp|x"):
+    for data in (LeavePick(999).pack(), LeaveDay("2027-01-01").pack(), "1|lp|x"):
         await people.trainee.presses(picker.message_id, data)
         assert alert(bot) == "这个按钮已失效，请重新发送命令。"
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     assert alert(bot) == "请至少选择一节课程。"
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "send"))
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.SEND).pack())
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     assert await snapshot(db) == before
 
@@ -259,10 +259,8 @@ async def test_an_empty_or_over_long_reason(
 ) -> None:
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     before = await snapshot(db)
     [reply] = await people.trainee.says(text)
     assert answer in reply.text
@@ -283,7 +281,7 @@ async def test_someone_with_no_class_or_not_bound(
     stranger = bot.person()
     [reply] = await stranger.says("/leave")
     assert "还没有绑定" in reply.text
-    await stranger.presses(1, pack(Action.LEAVE_APPROVE, 1, 1))
+    await stranger.presses(1, LeaveApprove(1, 1).pack())
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     assert await snapshot(db) == before
 
@@ -294,9 +292,9 @@ async def test_only_the_trainee_cancels_their_request(
     people = await cast(bot)
     request_id = await ask(bot, people.trainee, "S03")
     before = await snapshot(db)
-    await people.other.presses(1, pack(Action.LEAVE_CANCEL, request_id))
+    await people.other.presses(1, LeaveCancel(request_id).pack())
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
-    await people.manager.presses(1, pack(Action.LEAVE_CANCEL, request_id))
+    await people.manager.presses(1, LeaveCancel(request_id).pack())
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     assert await snapshot(db) == before
 
@@ -327,7 +325,7 @@ async def test_one_person_cannot_give_both_approvals(
     await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
     await bot.deliver_outbox()
     before = await snapshot(db)
-    await people.manager.presses(1, pack(Action.LEAVE_APPROVE, request_id, 2))
+    await people.manager.presses(1, LeaveApprove(request_id, 2).pack())
     assert alert(bot) == "两级审批需由不同的人完成。"
     assert await snapshot(db) == before
 
@@ -337,16 +335,14 @@ async def test_a_document_note_reaches_the_managers(
 ) -> None:
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
-    await people.trainee.presses(
-        picker.message_id, pack(Action.LEAVE_PICK, await session_id(db, "S03"))
-    )
-    await people.trainee.presses(picker.message_id, pack(Action.LEAVE_FORM, "done"))
+    await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
+    await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     await people.trainee.says("病假")
     [preview] = await bot.feed(
         people.trainee, bot.telegram.send_document(people.trainee.id, "note.pdf", b"%PDF-1.4")
     )
     assert "附件：文件" in preview.text
-    await people.trainee.presses(preview.message_id, pack(Action.LEAVE_FORM, "send"))
+    await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     await bot.deliver_outbox()
     kinds = [m.kind for m in people.manager.chat() if m.from_bot]
     assert kinds[-2:] == ["document", "text"]

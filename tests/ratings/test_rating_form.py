@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.app import build_application
-from bot.callbacks import Action, pack
+from bot.buttons import RateAsk, RateOpen, RateScore, RateSubmit
 from bot.config import Config
 from bot.importer.model import ClassPlan
 from bot.testing import FakeRequest, ShownMessage
@@ -174,7 +174,7 @@ async def test_refusals_change_nothing(scene: Scene) -> None:
     [hello] = await user.says("/help")
     cases = [
         # Not ended yet.
-        (None, pack(Action.RATE_SCORE, sid, 0, 5), "课程还没有结束，结束后才能评分。"),
+        (None, RateScore(sid, 0, 5).pack(), "课程还没有结束，结束后才能评分。"),
     ]
     for _, data, text in cases:
         await user.presses(hello.message_id, data)
@@ -183,23 +183,23 @@ async def test_refusals_change_nothing(scene: Scene) -> None:
     before = await snapshot(scene)
     stale = "这个按钮已失效，请重新发送命令。"
     for presser, data, text in [
-        (scene.absent, pack(Action.RATE_SCORE, sid, 0, 5), "您没有出勤这次课程，不能评分。"),
-        (scene.absent, pack(Action.RATE_OPEN, sid), "您没有出勤这次课程，不能评分。"),
-        (user, pack(Action.RATE_SCORE, sid, 0, 6), stale),
-        (user, pack(Action.RATE_SCORE, sid, 0, 0), stale),
-        (user, pack(Action.RATE_SCORE, sid, 4, 5), stale),
-        (user, pack(Action.RATE_ASK, sid, -1), stale),
-        (user, pack(Action.RATE_SCORE, 9999, 0, 5), stale),
+        (scene.absent, RateScore(sid, 0, 5).pack(), "您没有出勤这次课程，不能评分。"),
+        (scene.absent, RateOpen(sid).pack(), "您没有出勤这次课程，不能评分。"),
+        (user, RateScore(sid, 0, 6).pack(), stale),
+        (user, RateScore(sid, 0, 0).pack(), stale),
+        (user, RateScore(sid, 4, 5).pack(), stale),
+        (user, RateAsk(sid, -1).pack(), stale),
+        (user, RateScore(9999, 0, 5).pack(), stale),
         (user, "1|rs|1|0", stale),
         (user, "1|rs|x|0|5", stale),
-        (user, pack(Action.RATE_SUBMIT, sid), "请先回答全部问题再提交。"),
+        (user, RateSubmit(sid).pack(), "请先回答全部问题再提交。"),
     ]:
         await presser.presses(form_of(user).message_id, data)
         answer = scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params
         assert answer["text"] == text, data
         assert await snapshot(scene) == before, data
     # A stranger who never bound presses a real button.
-    await scene.bot.person().presses(1, pack(Action.RATE_SCORE, sid, 0, 5))
+    await scene.bot.person().presses(1, RateScore(sid, 0, 5).pack())
     assert scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params["text"] == stale
     assert await snapshot(scene) == before
 
@@ -269,7 +269,7 @@ async def test_a_trainee_removed_from_the_class_can_no_longer_rate(
     await user.presses_button(form_of(user), "4★")
     answer = scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params
     assert answer["text"] == "您没有出勤这次课程，不能评分。" and answer["show_alert"]
-    await user.presses(form_of(user).message_id, pack(Action.RATE_SUBMIT, scene.session_id))
+    await user.presses(form_of(user).message_id, RateSubmit(scene.session_id).pack())
     assert await snapshot(scene) == before
     assert await scene.count("SELECT count(*) FROM ratings") == 0
     [listed] = await user.says("/rate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.callbacks import Action, pack
+from bot.buttons import AnnounceReport, AnnounceSend
 from storage.imports import apply_plan
 from tests.reminders.support import bind, phone_of, texts
 
@@ -48,7 +48,7 @@ async def test_manager_announces_to_trainees_and_sees_the_report(bot, db, clock,
 
     # A second press of the old send button sends nothing again.
     before = await outbox_rows(db)
-    await manager.presses(preview.message_id, pack(Action.ANNOUNCE_SEND))
+    await manager.presses(preview.message_id, AnnounceSend().pack())
     assert await outbox_rows(db) == before
     assert bot.telegram.calls_of("answerCallbackQuery")[-1].params.get("show_alert")
 
@@ -84,15 +84,15 @@ async def test_refusals_change_nothing(bot, db, clock, example_class):
     trainee = await bind(bot, example_class, phone_of(example_class, "王芳"))
     [reply] = await trainee.says("/announce hi")
     assert "只有班主任和管理员" in reply.text
-    await trainee.presses(1, pack(Action.ANNOUNCE_SEND))
+    await trainee.presses(1, AnnounceSend().pack())
     manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
     [usage] = await manager.says("/announce")
     assert "用法" in usage.text
     [long] = await manager.says("/announce " + "长" * 3501)
     assert "太长" in long.text
-    await manager.presses(1, pack(Action.ANNOUNCE_SEND))  # no form: stale
+    await manager.presses(1, AnnounceSend().pack())  # no form: stale
     await manager.presses(1, "1|ns|forged")
-    await manager.presses(1, pack(Action.ANNOUNCE_REPORT, 999))
+    await manager.presses(1, AnnounceReport(999).pack())
     assert await forms(db) == 0 and await outbox_rows(db) == 0
     answers = bot.telegram.calls_of("answerCallbackQuery")
     assert len(answers) == 4 and all(a.params.get("show_alert") for a in answers)
@@ -103,7 +103,7 @@ async def test_a_redelivered_send_press_queues_nothing_twice(bot, db, clock, exa
     await bind(bot, example_class, phone_of(example_class, "王芳"))
     [preview] = await manager.says("/announce once only")
     await manager.presses_button(preview, "仅学员")
-    update = bot.telegram.press(manager.id, preview.message_id, pack(Action.ANNOUNCE_SEND))
+    update = bot.telegram.press(manager.id, preview.message_id, AnnounceSend().pack())
     await bot.feed(manager, update)
     queued = await outbox_rows(db)
     assert queued == 1

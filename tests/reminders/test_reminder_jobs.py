@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import Action, pack
+from bot.buttons import CheckIn
 from storage.imports import apply_plan
 from storage.times import to_db
 from tests.reminders.support import bind, make_class, phone_of, session_id, started, texts
@@ -48,7 +48,7 @@ async def test_digest_and_reminders_reach_the_right_people_once(bot, db, clock, 
     reminder = wang.last()
     assert "上课提醒" in reminder.text and "08:30" in reminder.text
     button = reminder.reply_markup["inline_keyboard"][0][0]
-    assert button["callback_data"] == pack(Action.CHECKIN, s01)
+    assert button["callback_data"] == CheckIn(s01).pack()
     assert "Reminder" in li.last().text
 
     # Running every job again queues nothing new.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import Action, pack, unpack
+from bot.buttons import LeaveForm, LeavePick, LeaveStep, unpack
 from tests.sandbox.sandbox_process import SandboxProcess, running_sandbox
 
 MANAGER = 10000  # personas follow the demo roster: managers first, then the monitor...
@@ -151,15 +151,15 @@ def test_a_leave_request_walks_through_with_the_trainee_and_the_class_manager(
         b["callback_data"]
         for row in picker["inline_keyboard"]
         for b in row
-        if (decoded := unpack(b["callback_data"])) and decoded.action is Action.LEAVE_PICK
+        if isinstance(unpack(b["callback_data"]), LeavePick)
     )
     press(trainee, picker, pick)
-    press(trainee, picker, pack(Action.LEAVE_FORM, "done"))
+    press(trainee, picker, LeaveForm(LeaveStep.DONE).pack())
     attach = sandbox.says(trainee, "家中有事，需请假半天")
-    press(trainee, attach, pack(Action.LEAVE_FORM, "skip"))
+    press(trainee, attach, LeaveForm(LeaveStep.SKIP).pack())
     preview = sandbox.bot_messages(trainee)[-1]
     assert "家中有事" in preview["text"] and "学时" in preview["text"]
-    press(trainee, preview, pack(Action.LEAVE_FORM, "send"))
+    press(trainee, preview, LeaveForm(LeaveStep.SEND).pack())
 
     card = sandbox.wait_until(
         lambda: next(

@@ -1,15 +1,13 @@
-"""/help: who the bot thinks you are, and what you can do in each of your classes."""
+"""How one's account looks: who the bot thinks you are, and the contact-sharing keyboard."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram import KeyboardButton, ReplyKeyboardMarkup
 
-from bot.commands import commands_for
 from bot.context import Context, Viewer
+from bot.permissions import commands_for
 from bot.rules.locales import Locale
 from bot.rules.roles import Role
-from handlers.common import PRIVATE, viewer_of
 
 # Roles in the order a person would name them.
 _ROLE_ORDER = list(Role)
@@ -34,15 +32,7 @@ def overview(context: Context, viewer: Viewer, locale: Locale) -> str:
     return texts.render(locale, "help.overview", name=viewer.person.name, classes=sections)
 
 
-async def show_help(update: Update, context: Context) -> None:
-    """Answer /help: the overview for a bound person, how to bind for anyone else."""
-    viewer = viewer_of(context)
-    if viewer.person is None:
-        await update.effective_message.reply_text(context.t("start.how_to_bind"))
-        return
-    await update.effective_message.reply_text(overview(context, viewer, viewer.locale))
-
-
-def register(app: Application) -> None:
-    """Add /help."""
-    app.add_handler(CommandHandler("help", show_help, filters=PRIVATE))
+def contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
+    """One button that shares the person's own contact, to bind by phone number."""
+    button = KeyboardButton(context.label("buttons.share_contact"), request_contact=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)

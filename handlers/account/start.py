@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram import ReplyKeyboardRemove, Update
 
 from bot.context import Context, Viewer
-from bot.rules import binding
 from bot.rules.binding import BindOutcome
-from bot.rules.class_settings import from_json
-from bot.rules.locales import locale_from_telegram
 from bot.rules.phones import normalize_phone
-from handlers.common import PRIVATE, refresh_menu, viewer_of
-from handlers.help import overview
-from storage import audit, classes, people
+from handlers.account import flows
+from handlers.account.views import contact_keyboard, overview
+from handlers.common import refresh_menu, viewer_of
+from storage import classes, people
 from storage.db import Tx
 from storage.people import Person
 
 # What t.me deep links can carry: anything else is not one of our codes.
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def _contact_keyboard(context: Context) -> ReplyKeyboardMarkup:
-    button = KeyboardButton(context.label("buttons.share_contact"), request_contact=True)
-    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
 
 
 async def start(update: Update, context: Context) -> None:
@@ -38,7 +29,7 @@ async def start(update: Update, context: Context) -> None:
             await message.reply_text(overview(context, viewer, viewer.locale))
         else:
             await message.reply_text(
-                context.t("start.welcome"), reply_markup=_contact_keyboard(context)
+                context.t("start.welcome"), reply_markup=contact_keyboard(context)
             )
         return
     code = context.args[0]
@@ -54,7 +45,7 @@ async def shared_contact(update: Update, context: Context) -> None:
     contact = message.contact
     if contact.user_id != update.effective_user.id:
         await message.reply_text(
-            context.t("start.not_own_contact"), reply_markup=_contact_keyboard(context)
+            context.t("start.not_own_contact"), reply_markup=contact_keyboard(context)
         )
         return
     phone = normalize_phone(contact.phone_number)
@@ -65,44 +56,22 @@ async def shared_contact(update: Update, context: Context) -> None:
     await _bind(update, context, find, via="contact")
 
 
-async def _bind(
-    update: Update,
-    context: Context,
-    find: Callable[[Tx], Awaitable[Person | None]],
-    *,
-    via: str,
-) -> None:
+async def _bind(update: Update, context: Context, find: flows.Find, *, via: str) -> None:
     viewer = viewer_of(context)
     user = update.effective_user
-    now = context.bot_data.clock.now()
-
-    async def attempt(tx: Tx) -> tuple[BindOutcome, Person | None]:
-        # Decided inside the transaction: two accounts racing for one person, or one update
-        # delivered twice, see the other's committed binding here and change nothing.
-        target = await find(tx)
-        current = await people.by_telegram_user(tx, user.id)
-        outcome = binding.decide(user.id, target, current)
-        if outcome is not BindOutcome.BOUND:
-            return outcome, target
-        memberships = await classes.memberships_of(tx, target.id)
-        class_locale = from_json(memberships[0].klass.settings).locale if memberships else None
-        locale = locale_from_telegram(user.language_code, class_locale or viewer.locale)
-        if not await people.bind(tx, target.id, user.id, locale, now):
-            return BindOutcome.TAKEN, target
-        await audit.record(
+    outcome, target = await context.db.write(
+        lambda tx: flows.bind(
             tx,
-            at=now,
-            actor=f"telegram:{user.id}",
-            actor_id=target.id,
-            action="person.bind",
-            subject=f"person:{target.id}",
-            details={"via": via},
+            find=find,
+            user_id=user.id,
+            language_code=user.language_code,
+            fallback=viewer.locale,
+            via=via,
+            now=context.bot_data.clock.now(),
         )
-        return outcome, await people.by_id(tx, target.id)
-
-    outcome, target = await context.db.write(attempt)
-    message = update.effective_message
+    )
     if outcome in (BindOutcome.BOUND, BindOutcome.ALREADY_BOUND):
+        assert target is not None
         await _greet_bound(update, context, target, first_time=outcome is BindOutcome.BOUND)
         return
     reply = {
@@ -111,7 +80,7 @@ async def _bind(
         BindOutcome.ACCOUNT_IS_SOMEONE_ELSE: "start.account_is_someone_else",
     }[outcome]
     current = viewer.person.name if viewer.person else ""
-    await message.reply_text(context.t(reply, current=current))
+    await update.effective_message.reply_text(context.t(reply, current=current))
 
 
 async def _greet_bound(
@@ -127,9 +96,3 @@ async def _greet_bound(
     )
     if first_time:
         await refresh_menu(update, context, viewer, viewer.locale)
-
-
-def register(app: Application) -> None:
-    """Add /start and contact sharing."""
-    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
-    app.add_handler(MessageHandler(PRIVATE & filters.CONTACT, shared_contact))

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
 
-from bot.commands import COMMANDS
 from bot.context import Context
-from bot.rules.roles import Role
-from handlers.common import PRIVATE, viewer_of
+from bot.permissions import Capability
+from handlers.common import viewer_of
 from storage import classes
 
-_ALLOWED = next(c.roles for c in COMMANDS if c.name == "roster") or frozenset()
 # Names listed per class at most: a 900-person class must still fit one message.
 MAX_NAMES = 60
 
@@ -20,7 +17,7 @@ async def show_roster(update: Update, context: Context) -> None:
     """List, per class the viewer manages or monitors, the people not bound yet."""
     viewer = viewer_of(context)
     message = update.effective_message
-    staff_of = [m for m in viewer.memberships if {Role(r) for r in m.roles} & _ALLOWED]
+    staff_of = viewer.classes_where(Capability.SEE_ROSTER)
     if viewer.person is None or not staff_of:
         await message.reply_text(context.t("roster.not_allowed"))
         return
@@ -38,8 +35,3 @@ async def show_roster(update: Update, context: Context) -> None:
             }
         )
     await message.reply_text(context.t("roster.overview", classes=sections))
-
-
-def register(app: Application) -> None:
-    """Add /roster."""
-    app.add_handler(CommandHandler("roster", show_roster, filters=PRIVATE))
