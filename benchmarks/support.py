@@ -103,7 +103,8 @@ async def serve_fake(telegram: FakeTelegram) -> tuple[web.AppRunner, str]:
     from aiohttp import web
 
     from bot.sandbox.demo import build_demo
-    from bot.sandbox.server import Sandbox, build_app
+    from bot.sandbox.server import build_app
+    from bot.sandbox.state import Sandbox
 
     sandbox = Sandbox(telegram, build_demo(datetime(2026, 12, 7, tzinfo=UTC)))
     runner = web.AppRunner(build_app(sandbox), access_log=None, shutdown_timeout=1.0)

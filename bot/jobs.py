@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.context import BotData
-    from storage.audit import ImportEntry
-    from storage.db import Database
+from storage.audit import ImportEntry
+from storage.db import Database
+
+# A job's body, called with the Application's services (bot.context.BotData) and the time.
+# Typed loosely on purpose: BotData holds the scheduler that runs these, and a precise type
+# here would make the contract and the services import each other.
+Run = Callable[[Any, datetime], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,11 @@ class PlannedJob:
     at: datetime  # aware; when to run
     # If the bot was down at ``at``: still run at start-up until this moment, drop after.
     useful_until: datetime
-    run: Callable[[BotData, datetime], Awaitable[None]]  # (services, now); idempotent
+    run: Run  # (services, now); idempotent
 
 
-Planner = Callable[["Database", datetime], Awaitable[Iterable[PlannedJob]]]
+Planner = Callable[[Database, datetime], Awaitable[Iterable[PlannedJob]]]
 
 # Told of class imports another process made (the scheduler finds them in the audit log);
 # returns how many messages it queued.
-ImportWatcher = Callable[["BotData", "Sequence[ImportEntry]", datetime], Awaitable[int]]
+ImportWatcher = Callable[[Any, Sequence[ImportEntry], datetime], Awaitable[int]]

@@ -12,19 +12,71 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Protocol
 
-from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
-from bot.rules.class_settings import to_json
 from storage import audit
 from storage.db import Database, Tx
 from storage.people import new_invite_code
 from storage.times import from_db, to_db
 
 Progress = Callable[[str, int, int], None]
+
+
+# What is written: a validated plan (bot/importer/model.py makes one), as storage reads it.
+class PersonPlan(Protocol):
+    """One roster row."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def roles(self) -> Collection[str]: ...
+
+
+class SessionPlan(Protocol):
+    """One timetable row."""
+
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def instructor_phones(self) -> Sequence[str]: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def hours(self) -> float: ...
+
+
+class ClassPlan(Protocol):
+    """A whole class, checked and ready to be written; its settings as JSON."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def settings_json(self) -> str: ...
+    @property
+    def people(self) -> Sequence[PersonPlan]: ...
+    @property
+    def sessions(self) -> Sequence[SessionPlan]: ...
+
+
 Row = Any  # a sessions row as selected in _sync_sessions
 
 
@@ -102,7 +154,7 @@ async def _upsert_class(tx: Tx, plan: ClassPlan, now: datetime, report: ImportRe
         "start_date": plan.start_date.isoformat(),
         "end_date": plan.end_date.isoformat(),
         "timezone": plan.timezone,
-        "settings": to_json(plan.settings),
+        "settings": plan.settings_json,
     }
     row = await tx.fetchone(
         "SELECT id, start_date, end_date, timezone, settings FROM classes WHERE name = ?",
@@ -135,7 +187,7 @@ async def _upsert_class(tx: Tx, plan: ClassPlan, now: datetime, report: ImportRe
 async def _sync_people(
     tx: Tx,
     class_id: int,
-    plans: tuple[PersonPlan, ...],
+    plans: Sequence[PersonPlan],
     now: datetime,
     report: ImportReport,
     progress: Progress | None,
@@ -161,7 +213,7 @@ async def _sync_people(
                 )
                 report.people_changed.append(person.name)
         phone_to_id[person.phone] = person_id
-        roles_changed = await _sync_roles(tx, class_id, person_id, {r.value for r in person.roles})
+        roles_changed = await _sync_roles(tx, class_id, person_id, {str(r) for r in person.roles})
         if roles_changed and row is not None and person.name not in report.people_changed:
             report.people_changed.append(person.name)
         if progress and (done % 100 == 0 or done == len(plans)):
@@ -208,7 +260,7 @@ async def _sync_roles(tx: Tx, class_id: int, person_id: int, roles: set[str]) ->
 async def _sync_sessions(
     tx: Tx,
     class_id: int,
-    plans: tuple[SessionPlan, ...],
+    plans: Sequence[SessionPlan],
     phone_to_id: dict[str, int],
     now: datetime,
     report: ImportReport,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.rules.class_settings import ClassSettings
+from bot.rules.class_settings import ClassSettings, to_json
 from bot.rules.roles import Role
 
 # The order problems are listed in: the order a person reads the workbook.
@@ -60,6 +60,11 @@ class ClassPlan:
     settings: ClassSettings
     people: tuple[PersonPlan, ...]
     sessions: tuple[SessionPlan, ...]
+
+    @property
+    def settings_json(self) -> str:
+        """The settings as the database keeps them (storage/imports.py writes this)."""
+        return to_json(self.settings)
 
 
 class ImportRefused(Exception):

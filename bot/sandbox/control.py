@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.sandbox.server import SANDBOX_KEY, Sandbox, json_response
+from bot.sandbox.state import SANDBOX_KEY, Sandbox, json_response
 from bot.testing import Fault, ShownMessage
 
 WAIT_AT_MOST = 60.0

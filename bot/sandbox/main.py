@@ -15,7 +15,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config, Secret
 from bot.runner import serve
 from bot.sandbox.demo import Demo, build_demo
-from bot.sandbox.server import Sandbox, start_server
+from bot.sandbox.server import start_server
+from bot.sandbox.state import Sandbox
 from bot.testing import FakeTelegram
 from storage import classes
 from storage.db import Database

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from pathlib import Path
@@ -18,8 +17,9 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox.demo import Demo
-from bot.testing import FakeTelegram, FakeTimeout
+from bot.sandbox import control
+from bot.sandbox.state import SANDBOX_KEY, Sandbox, json_response
+from bot.testing import FakeTimeout
 from bot.testing.fake_telegram import NOT_FOUND
 from bot.testing.request import UNAUTHORIZED
 
@@ -28,53 +28,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 # A timed-out call never gets an answer; the client gives up first (PTB after ~5 s).
 # The cap only frees the handler of a client that never gives up.
 HANG_AT_MOST = 120.0
-# Recorded calls are kept for the control API; a long sandbox session must not grow forever.
-KEEP_CALLS = 2000
 _METHOD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-
-
-class Sandbox:
-    """What the HTTP handlers share: the fake Telegram, the demo personas, change tracking."""
-
-    def __init__(self, telegram: FakeTelegram, demo: Demo) -> None:
-        self.telegram = telegram
-        self.demo = demo
-        self.personas = {p.user_id: p for p in demo.personas}
-        self.version = 0
-        self._changed = asyncio.Event()
-        self.closing = asyncio.Event()
-        self.first_poll = asyncio.Event()
-        for persona in demo.personas:
-            telegram.add_user(persona.user_id, persona.name, language_code="zh-hans")
-
-    def changed(self) -> None:
-        """Something a chat page may show changed: wake everyone waiting for a change."""
-        self.version += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
-        if len(self.telegram.calls) > KEEP_CALLS:
-            del self.telegram.calls[: -KEEP_CALLS // 2]
-
-    async def wait_for_change(self, since: int, seconds: float) -> int:
-        """Wait until the version moves past ``since`` (or timeout, or shutdown)."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                while self.version <= since and not self.closing.is_set():
-                    changed = asyncio.ensure_future(self._changed.wait())
-                    closing = asyncio.ensure_future(self.closing.wait())
-                    try:
-                        await asyncio.wait((changed, closing), return_when="FIRST_COMPLETED")
-                    finally:
-                        changed.cancel()
-                        closing.cancel()
-        return self.version
-
-
-SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
-
-
-def json_response(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
 async def read_params(
@@ -164,8 +118,6 @@ async def _on_shutdown(app: web.Application) -> None:
 
 def build_app(sandbox: Sandbox) -> web.Application:
     """The aiohttp application: Bot API, file downloads, control API and the chat page."""
-    from bot.sandbox import control  # the control API builds on this module's helpers
-
     app = web.Application(client_max_size=60 * 1024 * 1024)  # Telegram accepts 50 MB uploads
     app[SANDBOX_KEY] = sandbox
     app.router.add_route("*", r"/bot{token}/{method}", bot_api)

@@ -13,7 +13,8 @@ import aiohttp
 import pytest
 
 from bot.sandbox.demo import build_demo
-from bot.sandbox.server import Sandbox, start_server
+from bot.sandbox.server import start_server
+from bot.sandbox.state import Sandbox
 from bot.testing import FakeTelegram
 
 TOKEN = "100000:SANDBOX-test"

@@ -22,7 +22,8 @@ from bot.config import Config, Secret
 from bot.runner import serve
 from bot.sandbox.demo import build_demo
 from bot.sandbox.main import prepare_database
-from bot.sandbox.server import Sandbox, start_server
+from bot.sandbox.server import start_server
+from bot.sandbox.state import Sandbox
 from bot.testing import FakeTelegram, Fault
 
 TOKEN = "100000:SANDBOX-startup-test"
