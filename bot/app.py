@@ -1,16 +1,27 @@
-"""The one place that wires the Application: build_application(config, db, clock)."""
+"""The one place that wires the Application, and its one lifecycle.
+
+``build_application(config, db, clock)`` builds the bot: Telegram connection, shared
+services, every handler. ``start`` and ``stop`` bring it up and down; ``serve`` is the whole
+life of a bot process (open the database and apply its migrations, build, start, wait for
+the signal, stop). ``trainee-bot run``, the sandbox and the tests all go through these, so
+what a test exercises is what production runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from zoneinfo import ZoneInfo
 
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 import handlers
-from bot.clock import Clock
+from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotData, Context
 from bot.logs import install_record_redaction
@@ -25,8 +36,6 @@ _LOGGER = logging.getLogger(__name__)
 
 # Updates handled at once. Each waits mostly on SQLite or Telegram, so more than the cores.
 MAX_CONCURRENT_UPDATES = 64
-
-BotApplication = Application  # the concrete generic type is long; handlers see Context
 
 
 def build_application(
@@ -56,7 +65,6 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(config.timezone)))
         .context_types(ContextTypes(context=Context, bot_data=BotData))
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
-        .post_init(on_startup)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
@@ -83,9 +91,68 @@ def build_application(
     return app
 
 
-async def on_startup(app: Application) -> None:
-    """Optional set-up once connected: failures are logged, never fatal."""
+async def start(app: Application, *, live: bool = True) -> None:
+    """Connect to the Bot API and publish the command menu; ``live`` also takes updates,
+    sends the outbox and runs the timed jobs.
+
+    Tests start without ``live``: they feed updates, flush the outbox and run due jobs
+    themselves, on their own clock.
+    """
+    await app.initialize()  # asks getMe: a bad token or an unreachable server fails here
     try:
         await publish_default_commands(app.bot, app.bot_data.texts)
-    except Exception:
+    except Exception:  # optional: the bot works without its menu
         _LOGGER.warning("could not publish the command menu", exc_info=True)
+    if not live:
+        return
+    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    app.bot_data.outbox.start()
+    await app.bot_data.scheduler.start()  # needs the running JobQueue
+
+
+async def stop(app: Application) -> None:
+    """Stop what ``start`` started, in reverse order; the outbox keeps what it did not send."""
+    data: BotData = app.bot_data
+    data.scheduler.stop()
+    await data.outbox.stop()
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    data.db.off_commit(Topic.OUTBOX, data.outbox.wake)
+    data.db.off_commit(Topic.PLANS, data.scheduler.refresh)
+
+
+async def serve(
+    config: Config, *, clock: Clock | None = None, stop_when: asyncio.Event | None = None
+) -> None:
+    """Run a bot process: poll the Bot API at config.api_url until ``stop_when`` is set
+    (by default: SIGINT or SIGTERM).
+
+    PTB's run_polling() would own the event loop; the database must be opened in the same
+    loop first, so the lifecycle is driven here by hand.
+    """
+    stop_when = stop_when or _stop_on_signals()
+    db = await Database.open(config.db_path)  # applies pending migrations
+    try:
+        app = build_application(config, db, clock or SystemClock())
+        try:
+            await start(app)
+            _LOGGER.info("bot @%s is polling %s", app.bot.username, config.api_url)
+            await stop_when.wait()
+            _LOGGER.info("stopping")
+        finally:
+            await stop(app)  # safe on an Application that only got half-way up
+    finally:
+        await db.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop_when = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on every platform
+            loop.add_signal_handler(sig, stop_when.set)
+    return stop_when

@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
 from bot.rules.phones import normalize_phone
-from bot.runner import serve
+from bot.app import serve
 from bot.sandbox.main import run_sandbox
 from bot.texts import Texts
 from storage import audit, classes, people

@@ -144,19 +144,21 @@ class Database:
         self._reader = reader
         self._queue: asyncio.Queue[tuple[WriteOp[Any], asyncio.Future[Any]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self._listeners: dict[Topic, Listener] = {}
+        self._listeners: dict[Topic, list[Listener]] = {}
         self.commits = 0  # counted for benchmarks and tests of batching
 
-    def on_commit(self, topic: Topic, listener: Listener | None) -> None:
+    def on_commit(self, topic: Topic, listener: Listener) -> None:
         """Run ``listener`` after every committed write that changed ``topic``.
 
-        One listener per topic: the running Application's (a new one replaces it, None
-        removes it). A listener's failure is logged, never raised: the write is committed.
+        A listener's failure is logged, never raised: the write is committed.
         """
-        if listener is None:
-            self._listeners.pop(topic, None)
-        else:
-            self._listeners[topic] = listener
+        self._listeners.setdefault(topic, []).append(listener)
+
+    def off_commit(self, topic: Topic, listener: Listener) -> None:
+        """Stop running ``listener`` after commits (an Application that stopped)."""
+        listeners = self._listeners.get(topic, [])
+        if listener in listeners:
+            listeners.remove(listener)
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
@@ -211,15 +213,13 @@ class Database:
         return value
 
     async def _notify(self, topic: Topic) -> None:
-        listener = self._listeners.get(topic)
-        if listener is None:
-            return
-        try:
-            result = listener()
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            _LOGGER.exception("after-commit listener of %s failed; the write stands", topic)
+        for listener in list(self._listeners.get(topic, ())):
+            try:
+                result = listener()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                _LOGGER.exception("after-commit listener of %s failed; the write stands", topic)
 
     async def _run_writes(self) -> None:
         while True:

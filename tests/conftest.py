@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application, on_startup
 from bot.clock import ManualClock
 from bot.config import Config, Secret
 from bot.importer import load_class_plan
 from bot.importer.model import ClassPlan
-from bot.testing import FakeRequest, FakeTelegram
+from bot.testing import FakeTelegram
 from storage.db import Database
 from storage.imports import apply_plan
 from tests.harness import BotHarness
@@ -58,13 +57,10 @@ def telegram() -> FakeTelegram:
 async def bot(
     config: Config, db: Database, clock: ManualClock, telegram: FakeTelegram
 ) -> AsyncIterator[BotHarness]:
-    """The real Application, initialised against the double."""
-    request = FakeRequest(telegram)
-    app = build_application(config, db, clock, request=request, rate_limiter=False)
-    await app.initialize()
-    await on_startup(app)
-    yield BotHarness(app, telegram, db)
-    await app.shutdown()
+    """The real Application, started against the double (not live: the test drives it)."""
+    harness = await BotHarness.start(config, db, clock, telegram)
+    yield harness
+    await harness.stop()
 
 
 @pytest.fixture

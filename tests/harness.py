@@ -7,13 +7,17 @@ what Telegram would refuse.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot.testing import FakeTelegram, ShownMessage
-from storage.db import Database
+from bot.app import build_application, start, stop
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.testing import FakeRequest, FakeTelegram, ShownMessage
+from storage.db import Database, Tx
 
 
 class Person:
@@ -59,13 +63,43 @@ class Person:
 
 
 class BotHarness:
-    """The running Application, its Bot API double and its database."""
+    """The running Application, its Bot API double and its database.
 
-    def __init__(self, app: Application, telegram: FakeTelegram, db: Database) -> None:
+    Started as bot/app.py starts the bot, but not live: a test feeds the updates, flushes
+    the outbox and runs the due jobs itself, on its own clock.
+    """
+
+    def __init__(
+        self, app: Application, telegram: FakeTelegram, db: Database, config: Config
+    ) -> None:
         self.app = app
         self.telegram = telegram
         self.db = db
+        self.config = config
         self._next_user = 1000
+
+    @classmethod
+    async def start(
+        cls, config: Config, db: Database, clock: ManualClock, telegram: FakeTelegram
+    ) -> BotHarness:
+        """Build and start the real Application against the double."""
+        harness = cls(_build(config, db, clock, telegram), telegram, db, config)
+        await start(harness.app, live=False)
+        return harness
+
+    async def stop(self) -> None:
+        """Stop the Application as the bot stops."""
+        await stop(self.app)
+
+    async def restart(self, config: Config | None = None) -> None:
+        """Stop and start a new Application on the same database and chats, as after a
+        restart of the bot (with another configuration, if given). Nothing kept in memory
+        survives; the people in the test go on talking to the new one."""
+        await self.stop()
+        self.config = config or self.config
+        clock = self.app.bot_data.clock
+        self.app = _build(self.config, self.db, clock, self.telegram)
+        await start(self.app, live=False)
 
     def person(
         self,
@@ -111,3 +145,48 @@ class BotHarness:
     async def redeliver(self, person: Person, update: dict[str, Any]) -> list[ShownMessage]:
         """Deliver an update again, as Telegram does after a crash before confirmation."""
         return await self.feed(person, update)
+
+
+def _build(config: Config, db: Database, clock: ManualClock, telegram: FakeTelegram) -> Application:
+    return build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
+
+
+# -- what many tests ask of the example class ---------------------------------------------
+
+
+async def bind(bot: BotHarness, phone: str, **kwargs: Any) -> Person:
+    """A new Telegram user who binds to the roster person with this phone number."""
+    user = bot.person(**kwargs)
+    await user.shares_contact(phone)
+    return user
+
+
+async def session_id(db: Database, external_id: str = "S01") -> int:
+    """The id of an example session by its sheet number (S01...)."""
+    row = await db.fetchone("SELECT id FROM sessions WHERE external_id = ?", (external_id,))
+    assert row is not None, external_id
+    return int(row[0])
+
+
+async def person_id(db: Database, who: Person | str) -> int:
+    """The people.id of a bound test user, or of a roster person by name."""
+    if isinstance(who, Person):
+        row = await db.fetchone("SELECT id FROM people WHERE telegram_user_id = ?", (who.id,))
+    else:
+        row = await db.fetchone("SELECT id FROM people WHERE name = ?", (who,))
+    assert row is not None, who
+    return int(row[0])
+
+
+async def set_settings(db: Database, **values: Any) -> None:
+    """Change every class's settings, as a re-import with these cells would."""
+
+    async def op(tx: Tx) -> None:
+        for row in await tx.fetchall("SELECT id, settings FROM classes"):
+            settings = {**json.loads(row[1] or "{}"), **values}
+            await tx.execute(
+                "UPDATE classes SET settings = ? WHERE id = ?",
+                (json.dumps(settings, ensure_ascii=False), row[0]),
+            )
+
+    await db.write(op)

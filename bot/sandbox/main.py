@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config, Secret
-from bot.runner import serve
+from bot.app import serve
 from bot.sandbox.demo import Demo, build_demo
 from bot.sandbox.server import start_server
 from bot.sandbox.state import Sandbox
@@ -118,7 +118,7 @@ async def run_sandbox(
     port = runner.addresses[0][1]  # the one the system chose for --port 0
     address = f"http://127.0.0.1:{port}"
     config = replace(base, token=Secret(SANDBOX_TOKEN), api_url=address, db_path=db_path)
-    bot_task = asyncio.create_task(serve(config, clock=clock, stop=stop), name="sandbox-bot")
+    bot_task = asyncio.create_task(serve(config, clock=clock, stop_when=stop), name="sandbox-bot")
     stopping = asyncio.ensure_future(stop.wait())
     try:
         # Ready means the bot is polling: a test or a person may act from now on.

@@ -10,7 +10,7 @@ from bot.importer.model import ClassPlan
 from bot.rules.roles import Role
 from storage.db import Database, Tx
 from storage.times import to_db
-from tests.harness import BotHarness, Person
+from tests.harness import BotHarness, Person, bind
 
 # The example's first session, 08:30-11:30 in Shanghai.
 S01_START = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
@@ -23,45 +23,16 @@ def plain_trainees(plan: ClassPlan) -> list[Any]:
     return [p for p in plan.people if p.roles == {Role.TRAINEE}]
 
 
-async def bind_phone(bot: BotHarness, phone: str, **kw: Any) -> Person:
-    user = bot.person(**kw)
-    await user.shares_contact(phone)
-    return user
-
-
 async def trainee(bot: BotHarness, plan: ClassPlan, index: int = 0, **kw: Any) -> Person:
-    return await bind_phone(bot, plain_trainees(plan)[index].phone, **kw)
+    return await bind(bot, plain_trainees(plan)[index].phone, **kw)
 
 
 async def manager(bot: BotHarness, plan: ClassPlan, index: int = 0, **kw: Any) -> Person:
-    return await bind_phone(
-        bot, [p for p in plan.people if Role.MANAGER in p.roles][index].phone, **kw
-    )
+    return await bind(bot, [p for p in plan.people if Role.MANAGER in p.roles][index].phone, **kw)
 
 
 async def monitor(bot: BotHarness, plan: ClassPlan, **kw: Any) -> Person:
-    return await bind_phone(
-        bot, next(p for p in plan.people if Role.MONITOR in p.roles).phone, **kw
-    )
-
-
-async def set_settings(db: Database, **values: Any) -> None:
-    """Change every class's settings (as a re-import with these cells would)."""
-    rows = await db.fetchall("SELECT id, settings FROM classes")
-
-    async def op(tx: Tx) -> None:
-        for row in rows:
-            settings = {**json.loads(row[1] or "{}"), **values}
-            await tx.execute(
-                "UPDATE classes SET settings = ? WHERE id = ?", (json.dumps(settings), row[0])
-            )
-
-    await db.write(op)
-
-
-async def session_id(db: Database, external_id: str = "S01") -> int:
-    row = await db.fetchone("SELECT id FROM sessions WHERE external_id = ?", (external_id,))
-    return row[0]
+    return await bind(bot, next(p for p in plan.people if Role.MONITOR in p.roles).phone, **kw)
 
 
 async def session_ids(db: Database, external_id: str = "S01") -> list[int]:

@@ -15,14 +15,11 @@ from tests.checkin.support import (
     S01_END,
     S01_START,
     attendance_rows,
-    bind_phone,
     manager,
     person_id_of,
-    session_id,
-    set_settings,
     trainee,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, bind, session_id, set_settings
 
 
 async def test_checkin_on_time_and_then_already(
@@ -191,7 +188,7 @@ async def test_person_in_two_classes_is_asked_which(
     await set_settings(db, checkin_mode="none")
     rows = await db.fetchall("SELECT id FROM classes")
     assert len(rows) == 2
-    user = await bind_phone(bot, "15000150002")
+    user = await bind(bot, "15000150002")
     clock.set(S01_START)
     [ask] = await user.says("/checkin")
     assert "请选择" in ask.text

@@ -16,11 +16,9 @@ from tests.checkin.support import (
     attendance_rows,
     manager,
     secret_of,
-    session_id,
-    set_settings,
     trainee,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, session_id, set_settings
 
 
 async def test_code_shown_protected_and_typed_checks_in(

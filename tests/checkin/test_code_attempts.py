@@ -13,15 +13,13 @@ from storage.imports import apply_plan
 from tests.checkin.support import (
     S01_START,
     attendance_rows,
-    bind_phone,
     manager,
     plain_trainees,
     secret_of,
-    session_id,
     session_ids,
     trainee,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, bind, session_id
 
 NOT_UNDERSTOOD = "没有看懂这条消息"
 MALFORMED = "签到码是 6 位数字"
@@ -103,7 +101,7 @@ async def test_five_wrong_codes_with_two_sessions_open_lock_both(
     clock.set(S01_START)
     boss = await manager(bot, example_class)  # manages both classes
     name = plain_trainees(example_class)[0].name
-    user = await bind_phone(bot, plain_trainees(example_class)[0].phone)
+    user = await bind(bot, plain_trainees(example_class)[0].phone)
     sids = await session_ids(db)
     secrets = [await secret_of(db, sid) for sid in sids]
     assert len(sids) == 2

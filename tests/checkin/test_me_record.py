@@ -7,16 +7,8 @@ from datetime import timedelta
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from storage.db import Database
-from tests.checkin.support import (
-    S01_END,
-    S01_START,
-    approve_leave,
-    person_id_of,
-    session_id,
-    set_settings,
-    trainee,
-)
-from tests.harness import BotHarness
+from tests.checkin.support import S01_END, S01_START, approve_leave, person_id_of, trainee
+from tests.harness import BotHarness, session_id, set_settings
 
 DAY = timedelta(days=1)
 AFTERNOON = timedelta(hours=6)  # S02, S04: 14:30-17:30, six hours after the morning's

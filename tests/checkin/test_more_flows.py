@@ -15,15 +15,12 @@ from tests.checkin.support import (
     S01_END,
     S01_START,
     attendance_rows,
-    bind_phone,
     manager,
     plain_trainees,
-    session_id,
     session_ids,
-    set_settings,
     trainee,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, bind, session_id, set_settings
 
 
 async def test_checkout_asks_which_class_when_two_are_in_session(
@@ -32,7 +29,7 @@ async def test_checkout_asks_which_class_when_two_are_in_session(
     other = dataclasses.replace(example_class, name=example_class.name + "（二）")
     await apply_plan(db, other, clock.now())
     await set_settings(db, checkin_mode="none")
-    user = await bind_phone(bot, plain_trainees(example_class)[0].phone)
+    user = await bind(bot, plain_trainees(example_class)[0].phone)
     sids = await session_ids(db)
     clock.set(S01_START)
     for sid in sids:  # checked in to both, through the which-session buttons

@@ -19,11 +19,9 @@ from tests.checkin.support import (
     monitor,
     person_id_of,
     plain_trainees,
-    session_id,
-    set_settings,
     trainee,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, session_id, set_settings
 
 
 async def test_roll_shows_counts_and_refresh_updates_in_place(

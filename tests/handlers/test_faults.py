@@ -12,12 +12,11 @@ import logging
 
 import pytest
 
-from bot.app import build_application, on_startup
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.importer.model import ClassPlan
 from bot.rules.roles import Role
-from bot.testing import FakeRequest, FakeTelegram, Fault
+from bot.testing import FakeTelegram, Fault
 from storage import people
 from storage.db import Database
 from tests.handlers.test_binding import audit_count, bound_user_ids, someone
@@ -149,17 +148,15 @@ async def test_a_failed_command_menu_at_start_up_is_logged_and_the_bot_goes_on(
     fault: Fault,
 ) -> None:
     telegram.fail_next("setMyCommands", fault)
-    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
     with caplog.at_level(logging.WARNING):
-        await app.initialize()
-        await on_startup(app)  # what bot/runner.py's serve() runs before polling
+        bot = await BotHarness.start(config, db, clock, telegram)  # as bot/app.py's start()
     try:
-        assert fired(BotHarness(app, telegram, db), "setMyCommands") == 1
+        assert fired(bot, "setMyCommands") == 1
         record = next(
             r for r in caplog.records if "could not publish the command menu" in r.message
         )
         assert record.exc_info is not None
-        [reply] = await BotHarness(app, telegram, db).person().says("/start")
+        [reply] = await bot.person().says("/start")
         assert "培训班助手" in reply.text
     finally:
-        await app.shutdown()
+        await bot.stop()

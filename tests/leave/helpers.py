@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ from bot.buttons import LeaveForm, LeavePick, LeaveStep
 from bot.testing import ShownMessage
 from storage.db import Database, Tx
 from storage.times import to_db
-from tests.harness import BotHarness, Person
+from tests.harness import BotHarness, Person, session_id
 
 TRAINEE_PHONE = "15000150002"  # 王芳, a plain trainee
 OTHER_TRAINEE_PHONE = "15000150003"  # 李强
@@ -43,13 +42,6 @@ async def cast(bot: BotHarness, *, trainee_locale: str = "zh-hans") -> Cast:
         await user.shares_contact(phone)
         people.append(user)
     return Cast(*people)
-
-
-async def session_id(db: Database, external_id: str) -> int:
-    """The id of an example session by its sheet number (S01...)."""
-    row = await db.fetchone("SELECT id FROM sessions WHERE external_id = ?", (external_id,))
-    assert row is not None
-    return row[0]
 
 
 async def ask(
@@ -142,26 +134,6 @@ async def approve(bot: BotHarness, trainee: Person, manager: Person, *external_i
     await manager.presses_button(card_of(manager, request_id), "✅ 批准")
     await bot.deliver_outbox()
     return request_id
-
-
-async def set_settings(db: Database, **values: Any) -> None:
-    """Change the example class's settings, as a re-import with these cells would."""
-
-    async def op(tx: Tx) -> None:
-        for row in await tx.fetchall("SELECT id, settings FROM classes"):
-            settings = {**json.loads(row[1] or "{}"), **values}
-            await tx.execute(
-                "UPDATE classes SET settings = ? WHERE id = ?",
-                (json.dumps(settings, ensure_ascii=False), row[0]),
-            )
-
-    await db.write(op)
-
-
-async def person_id(db: Database, person: Person) -> int:
-    """The people.id of a bound test user."""
-    row = await db.fetchone("SELECT id FROM people WHERE telegram_user_id = ?", (person.id,))
-    return row[0]
 
 
 async def class_id(db: Database) -> int:

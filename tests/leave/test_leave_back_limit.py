@@ -14,8 +14,8 @@ from handlers.leave import limit, views
 from storage import leave
 from storage.db import Database, Tx
 from storage.times import to_db
-from tests.harness import BotHarness, Person
-from tests.leave.helpers import ask, audit_actions, card_of, cast, said, session_id
+from tests.harness import BotHarness, Person, session_id
+from tests.leave.helpers import ask, audit_actions, card_of, cast, said
 
 
 async def approved(bot: BotHarness, trainee: Person, manager: Person, *sessions: str) -> int:

@@ -14,7 +14,7 @@ from bot.testing import ShownMessage
 from bot.texts import Texts
 from storage import people
 from storage.db import Database, Tx
-from tests.harness import BotHarness, Person
+from tests.harness import BotHarness, Person, person_id, session_id, set_settings
 from tests.leave.helpers import (
     Cast,
     alert,
@@ -25,10 +25,7 @@ from tests.leave.helpers import (
     class_id,
     count,
     manager_of_another_class,
-    person_id,
     said,
-    session_id,
-    set_settings,
     shown,
     snapshot,
     with_buttons,

@@ -17,7 +17,7 @@ from bot.testing import FakeRequest, FakeTelegram
 from storage import forms
 from storage.db import Database
 from storage.forms import FormKind
-from tests.harness import BotHarness, Person
+from tests.harness import BotHarness, Person, session_id
 from tests.leave.helpers import (
     alert,
     ask,
@@ -25,7 +25,6 @@ from tests.leave.helpers import (
     card_of,
     cast,
     said,
-    session_id,
     shown,
     snapshot,
     status_of,
@@ -325,27 +324,14 @@ async def test_restart_keeps_the_form(
     bot: BotHarness,
     example_class: ClassPlan,
     db: Database,
-    config,
-    clock,
-    telegram,
 ) -> None:
-    from bot.app import build_application
-    from bot.testing import FakeRequest
-    from tests.harness import BotHarness as Harness
-
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
-    # A new Application on the same database, as after a restart.
-    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
-    await app.initialize()
-    try:
-        again = Harness(app, telegram, db)
-        [reply] = await again.feed(people.trainee, telegram.send_text(people.trainee.id, "病假"))
-        assert "证明材料" in reply.text
-    finally:
-        await app.shutdown()
+    await bot.restart()  # nothing of the form was kept in memory
+    [reply] = await people.trainee.says("病假")
+    assert "证明材料" in reply.text
 
 
 async def test_time_passes_for_a_request(

@@ -18,14 +18,13 @@ from bot.buttons import (
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from storage.db import Database
-from tests.harness import BotHarness
+from tests.harness import BotHarness, session_id
 from tests.leave.helpers import (
     alert,
     ask,
     card_of,
     cast,
     manager_of_another_class,
-    session_id,
     snapshot,
     status_of,
 )

@@ -7,17 +7,8 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from storage.db import Database
-from tests.harness import BotHarness
-from tests.leave.helpers import (
-    approve,
-    ask,
-    card_of,
-    cast,
-    count,
-    said,
-    set_settings,
-    status_of,
-)
+from tests.harness import BotHarness, set_settings
+from tests.leave.helpers import approve, ask, card_of, cast, count, said, status_of
 
 S01_START = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
 S01_END = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)

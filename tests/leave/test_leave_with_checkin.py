@@ -10,19 +10,8 @@ from bot.importer.model import ClassPlan
 from handlers.leave import limit
 from storage import leave
 from storage.db import Database, Tx
-from tests.harness import BotHarness
-from tests.leave.helpers import (
-    approve,
-    audit_actions,
-    cast,
-    class_id,
-    count,
-    person_id,
-    said,
-    session_id,
-    set_settings,
-    with_buttons,
-)
+from tests.harness import BotHarness, person_id, session_id, set_settings
+from tests.leave.helpers import approve, audit_actions, cast, class_id, count, said, with_buttons
 
 S01_END = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)  # 11:30 in Shanghai
 S02_START = datetime(2026, 12, 7, 6, 30, tzinfo=UTC)  # 14:30

@@ -12,7 +12,7 @@ from bot.importer.model import ClassPlan
 from bot.rules.roles import Role
 from storage.db import Database, Tx
 from storage.times import to_db
-from tests.harness import BotHarness, Person
+from tests.harness import BotHarness, Person, bind, person_id, session_id
 
 # S01 runs 08:30-11:30 in Shanghai on 2026-12-07: 00:30-03:30 UTC.
 S01_END = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
@@ -39,16 +39,6 @@ class Scene:
         return row[0]
 
 
-async def session_id(db: Database, external_id: str) -> int:
-    row = await db.fetchone("SELECT id FROM sessions WHERE external_id = ?", (external_id,))
-    return row[0]
-
-
-async def person_id(db: Database, name: str) -> int:
-    row = await db.fetchone("SELECT id FROM people WHERE name = ?", (name,))
-    return row[0]
-
-
 async def attend(
     db: Database, sid: int, pid: int, *, checkin: bool = True, override: str | None = None
 ) -> None:
@@ -68,12 +58,6 @@ async def attend(
         )
 
     await db.write(write)
-
-
-async def bind(bot: BotHarness, phone: str, **kw: str) -> Person:
-    user = bot.person(**kw)
-    await user.shares_contact(phone)
-    return user
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from bot.rules.rating_stats import DEFAULT_DIMENSIONS
 from storage import ratings
 from storage.db import Tx
-from tests.harness import Person
-from tests.ratings.conftest import S01_END, Scene, person_id, session_id
+from tests.harness import Person, person_id, session_id
+from tests.ratings.conftest import S01_END, Scene
 from tests.ratings.test_rating_form import ended, rate
 from tests.ratings.test_rating_summary import CLOSES, close_window, summary_of
 

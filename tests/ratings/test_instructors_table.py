@@ -9,12 +9,10 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from bot.app import build_application
 from bot.config import Config
-from bot.testing import FakeRequest
 from storage.db import Tx
-from tests.harness import BotHarness, Person
-from tests.ratings.conftest import S01_END, Scene, bind, person_id, session_id
+from tests.harness import bind, person_id, session_id
+from tests.ratings.conftest import S01_END, Scene
 from tests.ratings.test_rating_summary import assert_no_trainee_names
 
 
@@ -123,15 +121,8 @@ async def test_the_thresholds_are_the_schools_configuration(scene: Scene, config
     assert "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ⚠" in table.text
     assert "满意率低于 80%" in table.text and "不低于 95% 且至少 10 人参评" in table.text
     school = replace(config, rating_low_pct=50, excellent_pct=75, excellent_min_responses=4)
-    app = build_application(
-        school, scene.db, scene.clock, request=FakeRequest(scene.bot.telegram), rate_limiter=False
-    )
-    await app.initialize()
-    try:
-        admin = Person(BotHarness(app, scene.bot.telegram, scene.db), scene.admin.id, "A", "zh")
-        table, _ = await admin.says("/instructors")
-    finally:
-        await app.shutdown()
+    await scene.bot.restart(school)
+    table, _ = await scene.admin.says("/instructors")
     assert "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ★" in table.text
     assert "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠" in table.text
     assert "满意率低于 50%" in table.text and "不低于 75% 且至少 4 人参评" in table.text

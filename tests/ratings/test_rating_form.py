@@ -6,13 +6,11 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.app import build_application
 from bot.buttons import RateAsk, RateOpen, RateScore, RateSubmit
-from bot.config import Config
 from bot.importer.model import ClassPlan
-from bot.testing import FakeRequest, ShownMessage
+from bot.testing import ShownMessage
 from storage.imports import apply_plan
-from tests.harness import BotHarness, Person
+from tests.harness import Person
 from tests.ratings.conftest import S01_END, Scene
 
 COMMENT = "💬 写评语（可选）"
@@ -103,25 +101,17 @@ async def test_the_whole_form_in_one_message(scene: Scene) -> None:
     assert len([m for m in user.chat() if m.from_bot]) == bot_messages + 1
 
 
-async def test_a_form_survives_a_restart_of_the_bot(scene: Scene, config: Config) -> None:
+async def test_a_form_survives_a_restart_of_the_bot(scene: Scene) -> None:
     await ended(scene)
     user = scene.trainees[0]
     await user.presses_button(form_of(user), "2★")
     await user.presses_button(form_of(user), "3★")
-    # A new Application on the same database and chat: nothing was kept in memory.
-    app = build_application(
-        config, scene.db, scene.clock, request=FakeRequest(scene.bot.telegram), rate_limiter=False
-    )
-    await app.initialize()
-    try:
-        again = Person(BotHarness(app, scene.bot.telegram, scene.db), user.id, "Test", "zh-hans")
-        for n in (4, 5):
-            await again.presses_button(form_of(again), f"{n}★")
-        await again.presses_button(form_of(again), COMMENT)
-        await again.says("重启之后")
-        await again.presses_button(form_of(again), SUBMIT)
-    finally:
-        await app.shutdown()
+    await scene.bot.restart()  # a new Application on the same database: nothing in memory
+    for n in (4, 5):
+        await user.presses_button(form_of(user), f"{n}★")
+    await user.presses_button(form_of(user), COMMENT)
+    await user.says("重启之后")
+    await user.presses_button(form_of(user), SUBMIT)
     assert await stored(scene) == [
         ({"content": 2, "teaching": 3, "relevance": 4, "overall": 5}, "重启之后")
     ]

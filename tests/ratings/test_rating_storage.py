@@ -14,7 +14,8 @@ from bot.importer.model import ClassPlan
 from bot.rules.roles import Role
 from storage import ratings
 from storage.db import Database, apply_migrations, bundled_migrations
-from tests.ratings.conftest import attend, person_id, session_id
+from tests.harness import person_id, session_id
+from tests.ratings.conftest import attend
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 

@@ -15,13 +15,13 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 from telegram.ext import Application, JobQueue
 
 from benchmarks.support import add_people, make_class, serve_fake
-from bot.app import build_application
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.importer.model import ClassPlan
-from bot.testing import FakeRequest, FakeTelegram
+from bot.testing import FakeTelegram
 from storage import outbox
 from storage.db import Database
+from tests.harness import BotHarness
 
 # Shared with the benchmark, which must not import tests.
 __all__ = ["add_people", "make_class", "serve_fake"]
@@ -74,22 +74,9 @@ class VirtualTime:
                 return
 
 
-async def bind(bot, plan, phone: str, *, language_code: str = "zh-hans"):
-    """A Telegram user who binds to the roster person with this phone."""
-    user = bot.person(language_code=language_code)
-    await user.shares_contact(phone)
-    return user
-
-
 def phone_of(plan, name: str) -> str:
     """The phone of a roster person by name."""
     return next(p.phone for p in plan.people if p.name == name)
-
-
-async def session_id(db: Database, external_id: str) -> int:
-    """A session's id by its 编号."""
-    row = await db.fetchone("SELECT id FROM sessions WHERE external_id = ?", (external_id,))
-    return int(row[0])
 
 
 def edited(plan: ClassPlan, *, drop: tuple[str, ...] = (), **changes: dict[str, Any]) -> ClassPlan:
@@ -104,7 +91,7 @@ def edited(plan: ClassPlan, *, drop: tuple[str, ...] = (), **changes: dict[str, 
 
 @contextlib.asynccontextmanager
 async def started(app: Application) -> AsyncIterator[JobQueue]:
-    """The Application started as bot/runner.py starts it: JobQueue running, then
+    """The Application started as bot/app.py's start() starts it: JobQueue running, then
     ``Scheduler.start()``; yields the JobQueue.
 
     APScheduler runs on the real clock while the bot's clock is a test's ManualClock, so it
@@ -127,13 +114,12 @@ async def another_process(
     config: Config, db: Database, clock: Clock, telegram: FakeTelegram
 ) -> AsyncIterator[Application]:
     """A fresh Application over the same database, as after a restart, started."""
-    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
-    await app.initialize()
+    other = await BotHarness.start(config, db, clock, telegram)
     try:
-        async with started(app):
-            yield app
+        async with started(other.app):
+            yield other.app
     finally:
-        await app.shutdown()
+        await other.stop()
 
 
 async def fire(queue: JobQueue, job_id: str) -> JobEvent:

@@ -6,7 +6,8 @@ import dataclasses
 
 from bot.buttons import AnnounceReport, AnnounceSend
 from storage.imports import apply_plan
-from tests.reminders.support import bind, phone_of, texts
+from tests.harness import bind
+from tests.reminders.support import phone_of, texts
 
 
 async def outbox_rows(db) -> int:
@@ -18,11 +19,11 @@ async def forms(db) -> int:
 
 
 async def test_manager_announces_to_trainees_and_sees_the_report(bot, db, clock, example_class):
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    li = await bind(bot, example_class, phone_of(example_class, "李强"), language_code="en")
-    blocked = await bind(bot, example_class, phone_of(example_class, "刘洋"))
-    teacher = await bind(bot, example_class, phone_of(example_class, "王建国"))
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
+    blocked = await bind(bot, phone_of(example_class, "刘洋"))
+    teacher = await bind(bot, phone_of(example_class, "王建国"))
     bot.telegram.block(blocked.id)
 
     [preview] = await manager.says("/announce 明天上午 <改在> 第二报告厅")
@@ -54,8 +55,8 @@ async def test_manager_announces_to_trainees_and_sees_the_report(bot, db, clock,
 
 
 async def test_whole_class_and_cancel(bot, db, clock, example_class):
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
-    teacher = await bind(bot, example_class, phone_of(example_class, "王建国"))
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
+    teacher = await bind(bot, phone_of(example_class, "王建国"))
     [preview] = await manager.says("/announce hello all")
     await manager.presses_button(preview, "取消")
     assert "已取消" in manager.last().text and await forms(db) == 0
@@ -66,26 +67,20 @@ async def test_whole_class_and_cancel(bot, db, clock, example_class):
     assert "hello all" in teacher.last().text
 
 
-async def test_the_form_survives_a_restart(bot, db, clock, example_class, config, telegram):
-    from bot.app import build_application
-    from bot.testing import FakeRequest
-
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+async def test_the_form_survives_a_restart(bot, db, clock, example_class):
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
     [preview] = await manager.says("/announce after restart")
-    await bot.app.shutdown()
-    app = build_application(config, db, clock, request=FakeRequest(telegram), rate_limiter=False)
-    await app.initialize()
-    bot.app = app  # the fixture shuts this one down
+    await bot.restart()
     await manager.presses_button(preview, "仅学员")
     assert "after restart" in manager.last().text and "仅学员" in manager.last().text
 
 
 async def test_refusals_change_nothing(bot, db, clock, example_class):
-    trainee = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    trainee = await bind(bot, phone_of(example_class, "王芳"))
     [reply] = await trainee.says("/announce hi")
     assert "只有班主任和管理员" in reply.text
     await trainee.presses(1, AnnounceSend().pack())
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
     [usage] = await manager.says("/announce")
     assert "用法" in usage.text
     [long] = await manager.says("/announce " + "长" * 3501)
@@ -99,8 +94,8 @@ async def test_refusals_change_nothing(bot, db, clock, example_class):
 
 
 async def test_a_redelivered_send_press_queues_nothing_twice(bot, db, clock, example_class):
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
-    await bind(bot, example_class, phone_of(example_class, "王芳"))
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
+    await bind(bot, phone_of(example_class, "王芳"))
     [preview] = await manager.says("/announce once only")
     await manager.presses_button(preview, "仅学员")
     update = bot.telegram.press(manager.id, preview.message_id, AnnounceSend().pack())
@@ -114,8 +109,8 @@ async def test_a_redelivered_send_press_queues_nothing_twice(bot, db, clock, exa
 
 
 async def test_a_trainee_cannot_read_a_report(bot, db, clock, example_class):
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
-    trainee = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
+    trainee = await bind(bot, phone_of(example_class, "王芳"))
     [preview] = await manager.says("/announce report test")
     await manager.presses_button(preview, "仅学员")
     await manager.presses_button(manager.last(), "📣 发送给 1 人")
@@ -132,10 +127,10 @@ async def test_an_admin_announces_in_each_recipients_language(bot, db, clock, ex
     settings = dataclasses.replace(example_plan.settings, locale="en")
     plan = dataclasses.replace(example_plan, settings=settings)
     await apply_plan(db, plan, clock.now())
-    admin = await bind(bot, plan, phone_of(plan, "孙丽"))  # 管理员, not a class manager
-    wang = await bind(bot, plan, phone_of(plan, "王芳"))
-    li = await bind(bot, plan, phone_of(plan, "李强"), language_code="en")
-    liu = await bind(bot, plan, phone_of(plan, "刘洋"))
+    admin = await bind(bot, phone_of(plan, "孙丽"))  # 管理员, not a class manager
+    wang = await bind(bot, phone_of(plan, "王芳"))
+    li = await bind(bot, phone_of(plan, "李强"), language_code="en")
+    liu = await bind(bot, phone_of(plan, "刘洋"))
     await db.write(lambda tx: tx.execute("UPDATE people SET locale = NULL WHERE name = '刘洋'"))
 
     [preview] = await admin.says("/announce 明天 8:00 集合")

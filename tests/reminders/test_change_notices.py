@@ -7,14 +7,8 @@ from datetime import timedelta
 
 from handlers.reminders.jobs import plan as plan_jobs
 from storage.imports import apply_plan
-from tests.reminders.support import (
-    another_process,
-    bind,
-    edited,
-    phone_of,
-    session_id,
-    texts,
-)
+from tests.harness import bind, session_id
+from tests.reminders.support import another_process, edited, phone_of, texts
 
 CANCELLED, RESTORED, CHANGED = "课程取消", "课程恢复", "课程变更"
 
@@ -30,7 +24,7 @@ async def keys(db, prefix: str) -> list[str]:
 async def test_cancelled_and_put_back_before_the_check_is_not_reported(
     bot, db, clock, example_class
 ):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     scheduler = bot.app.bot_data.scheduler
     assert await scheduler.check_changes() == 0
     clock.advance(timedelta(minutes=5))
@@ -48,8 +42,8 @@ async def test_cancelled_and_put_back_before_the_check_is_not_reported(
 async def test_told_it_was_cancelled_then_told_it_is_back(
     bot, db, clock, example_class, config, telegram
 ):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    li = await bind(bot, example_class, phone_of(example_class, "李强"), language_code="en")
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
     scheduler = bot.app.bot_data.scheduler
     assert await scheduler.check_changes() == 0
     clock.advance(timedelta(minutes=5))
@@ -88,7 +82,7 @@ async def test_told_it_was_cancelled_then_told_it_is_back(
 
 
 async def test_cancelled_again_after_being_back_is_told_again(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     scheduler = bot.app.bot_data.scheduler
     await scheduler.check_changes()
     for plan in (edited(example_class, drop=("S04",)), example_class) * 2:
@@ -103,8 +97,8 @@ async def test_cancelled_again_after_being_back_is_told_again(bot, db, clock, ex
 async def test_a_title_only_reimport_does_not_make_an_old_change_notice_new(
     bot, db, clock, example_class, config, telegram
 ):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    teacher = await bind(bot, example_class, phone_of(example_class, "王建国"))  # teaches S02
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    teacher = await bind(bot, phone_of(example_class, "王建国"))  # teaches S02
     scheduler = bot.app.bot_data.scheduler
     assert await scheduler.check_changes() == 0
     s02_plan = next(s for s in example_class.sessions if s.external_id == "S02")
@@ -134,7 +128,7 @@ async def test_a_title_only_reimport_does_not_make_an_old_change_notice_new(
 
 
 async def test_two_moves_seen_at_once_make_one_notice_of_the_last(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     scheduler = bot.app.bot_data.scheduler
     await scheduler.check_changes()
     for room in ("第二报告厅", "第三报告厅"):

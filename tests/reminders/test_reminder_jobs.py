@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from bot.buttons import CheckIn
 from storage.imports import apply_plan
 from storage.times import to_db
-from tests.reminders.support import bind, make_class, phone_of, session_id, started, texts
+from tests.harness import bind, session_id
+from tests.reminders.support import make_class, phone_of, started, texts
 
 # The example class: S01 08:30-11:30 and S02 14:30-17:30 on 2026-12-07, Shanghai time.
 S01_START = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
@@ -25,9 +26,9 @@ async def rows(db, prefix: str) -> list[tuple]:
 
 
 async def test_digest_and_reminders_reach_the_right_people_once(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    li = await bind(bot, example_class, phone_of(example_class, "李强"), language_code="en")
-    chen = await bind(bot, example_class, phone_of(example_class, "陈志远"))  # teaches S01
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
+    chen = await bind(bot, phone_of(example_class, "陈志远"))  # teaches S01
     s01 = await session_id(db, "S01")
 
     # 08:00 local: the 07:30 digest is late but useful until noon; the instructor's
@@ -60,8 +61,8 @@ async def test_digest_and_reminders_reach_the_right_people_once(bot, db, clock, 
 
 
 async def test_managers_summary_names_who_cannot_be_reached(bot, db, clock, example_class):
-    manager = await bind(bot, example_class, phone_of(example_class, "李红梅"))
-    liu = await bind(bot, example_class, phone_of(example_class, "刘洋"))
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
+    liu = await bind(bot, phone_of(example_class, "刘洋"))
     bot.telegram.block(liu.id)
     await bot.run_due_jobs()
     await bot.deliver_outbox()  # 刘洋's digest: 403, marked unreachable
@@ -75,8 +76,8 @@ async def test_managers_summary_names_who_cannot_be_reached(bot, db, clock, exam
 
 
 async def test_no_reminder_for_a_trainee_on_approved_leave(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    await bind(bot, example_class, phone_of(example_class, "李强"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    await bind(bot, phone_of(example_class, "李强"))
     s01 = await session_id(db, "S01")
     pid = (await db.fetchone("SELECT id FROM people WHERE name = '王芳'"))[0]
     class_id = (await db.fetchone("SELECT id FROM classes"))[0]
@@ -101,7 +102,7 @@ async def test_no_reminder_for_a_trainee_on_approved_leave(bot, db, clock, examp
 
 
 async def test_a_reminder_whose_session_started_is_dropped(bot, db, clock, example_class):
-    await bind(bot, example_class, phone_of(example_class, "王芳"))
+    await bind(bot, phone_of(example_class, "王芳"))
     s01 = await session_id(db, "S01")
     clock.set(S01_START + timedelta(minutes=1))  # the bot was down at 08:15
     ran = await bot.run_due_jobs()
@@ -111,7 +112,7 @@ async def test_a_reminder_whose_session_started_is_dropped(bot, db, clock, examp
 
 
 async def test_a_digest_after_noon_is_dropped(bot, db, clock, example_class):
-    await bind(bot, example_class, phone_of(example_class, "王芳"))
+    await bind(bot, phone_of(example_class, "王芳"))
     clock.set(datetime(2026, 12, 7, 4, 0, tzinfo=UTC))  # noon local
     assert not [n for n in await bot.run_due_jobs() if "digest" in n]
     assert await rows(db, "digest:") == []
@@ -184,8 +185,8 @@ async def test_a_class_with_its_own_times(bot, db, clock, example_plan):
     plan = dataclasses.replace(example_plan, settings=settings)
     clock.set(datetime(2026, 12, 6, 12, 0, tzinfo=UTC))
     await apply_plan(db, plan, clock.now())
-    wang = await bind(bot, plan, phone_of(plan, "王芳"))
-    chen = await bind(bot, plan, phone_of(plan, "陈志远"))  # teaches S01, 08:30 local
+    wang = await bind(bot, phone_of(plan, "王芳"))
+    chen = await bind(bot, phone_of(plan, "陈志远"))  # teaches S01, 08:30 local
     s01 = await session_id(db, "S01")
     digest, teacher, trainees = (
         "class:1:digest:2026-12-07",

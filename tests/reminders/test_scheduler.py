@@ -6,7 +6,8 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from storage.imports import apply_plan
-from tests.reminders.support import bind, make_class, phone_of, session_id
+from tests.harness import bind, session_id
+from tests.reminders.support import make_class, phone_of
 
 
 async def test_replan_puts_each_job_once_with_its_grace(bot, db, clock, example_class):
@@ -34,7 +35,7 @@ async def test_replan_puts_each_job_once_with_its_grace(bot, db, clock, example_
 
 
 async def test_start_up_runs_what_is_late_but_useful(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     clock.set(datetime(2026, 12, 7, 0, 20, tzinfo=UTC))  # 08:20: down at 07:30 and 08:15
     await bot.app.bot_data.scheduler.replan()
     await bot.deliver_outbox()
@@ -45,8 +46,8 @@ async def test_start_up_runs_what_is_late_but_useful(bot, db, clock, example_cla
 
 
 async def test_reimport_tells_people_at_once_and_reminders_follow(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    wang_ins = await bind(bot, example_class, phone_of(example_class, "王建国"))  # teaches S02
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    wang_ins = await bind(bot, phone_of(example_class, "王建国"))  # teaches S02
     scheduler = bot.app.bot_data.scheduler
     assert await scheduler.check_changes() == 0
     s02, s04 = await session_id(db, "S02"), await session_id(db, "S04")
@@ -89,7 +90,7 @@ async def test_reimport_tells_people_at_once_and_reminders_follow(bot, db, clock
 
 
 async def test_a_restarted_bot_announces_an_import_made_while_down(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     plan = dataclasses.replace(
         example_class,
         sessions=tuple(

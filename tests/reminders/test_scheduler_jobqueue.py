@@ -10,7 +10,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.scheduler import REPLAN_EVERY, WATCH_EVERY
 from storage.imports import apply_plan
-from tests.reminders.support import bind, edited, fire, phone_of, session_id, started, texts
+from tests.harness import bind, session_id
+from tests.reminders.support import edited, fire, phone_of, started, texts
 
 # The day before the example class: every job of its first two days lies ahead.
 EVE = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -65,8 +66,8 @@ async def test_start_registers_each_job_once_at_its_time_with_its_grace(
 async def test_apscheduler_fires_a_reminder_and_the_outbox_gets_its_rows(
     bot, db, clock, example_class
 ):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
-    li = await bind(bot, example_class, phone_of(example_class, "李强"), language_code="en")
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
     clock.set(EVE)
     s01 = await session_id(db, "S01")
     name = f"session:{s01}:remind"
@@ -89,7 +90,7 @@ async def test_apscheduler_fires_a_reminder_and_the_outbox_gets_its_rows(
 async def test_the_watch_tick_announces_an_import_and_the_jobs_follow(
     bot, db, clock, example_class
 ):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     clock.set(EVE)
     s01, s04 = await session_id(db, "S01"), await session_id(db, "S04")
     s01_plan = next(s for s in example_class.sessions if s.external_id == "S01")

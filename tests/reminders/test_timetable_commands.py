@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 from bot.importer.model import SessionPlan
 from storage.imports import apply_plan
 from storage.times import to_db
-from tests.reminders.support import bind, phone_of, session_id
+from tests.harness import bind, session_id
+from tests.reminders.support import phone_of
 
 
 async def test_today_lists_sessions_with_own_status(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     s01, s02 = await session_id(db, "S01"), await session_id(db, "S02")
     pid = (await db.fetchone("SELECT id FROM people WHERE name = '王芳'"))[0]
     now = to_db(clock.now())
@@ -44,7 +45,7 @@ async def test_today_lists_sessions_with_own_status(bot, db, clock, example_clas
 
 
 async def test_week_next_and_english(bot, db, clock, example_class):
-    li = await bind(bot, example_class, phone_of(example_class, "李强"), language_code="en")
+    li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
     [week] = await li.says("/week")
     for day in ("2026-12-07", "2026-12-08", "2026-12-11"):
         assert day in week.text
@@ -55,7 +56,7 @@ async def test_week_next_and_english(bot, db, clock, example_class):
 
 
 async def test_no_sessions_and_not_bound(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     clock.set(datetime(2027, 6, 1, tzinfo=UTC))  # the class is long over
     assert (await wang.says("/today"))[0].text == "今天没有课程。"
     assert (await wang.says("/week"))[0].text == "未来七天没有课程。"
@@ -102,7 +103,7 @@ async def evening_class(db, example_class, clock) -> None:
 
 async def test_today_and_week_across_two_time_zones(bot, db, clock, example_class):
     await evening_class(db, example_class, clock)
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     # 08:15 on 12-08 in Shanghai, 19:15 on 12-07 in New York.
     clock.set(datetime(2026, 12, 8, 0, 15, tzinfo=UTC))
     [today] = await wang.says("/today")
@@ -135,6 +136,6 @@ async def test_today_and_week_across_two_time_zones(bot, db, clock, example_clas
 
 
 async def test_one_zone_needs_no_zone_names(bot, db, clock, example_class):
-    wang = await bind(bot, example_class, phone_of(example_class, "王芳"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
     [today] = await wang.says("/today")
     assert "当地时间" not in today.text

@@ -1,6 +1,6 @@
 """Start-up over real HTTP: the real runner against the sandbox's server, with faults planned.
 
-bot/runner.py's serve() is what `trainee-bot run` and `trainee-bot sandbox` run: it opens the
+bot/app.py's serve() is what `trainee-bot run` and `trainee-bot sandbox` run: it opens the
 database, connects, publishes the command menu (optional), then polls. Here it runs in the
 test's event loop against the sandbox server on 127.0.0.1, so every call is real HTTP.
 """
@@ -17,9 +17,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.app import serve
 from bot.clock import ManualClock
 from bot.config import Config, Secret
-from bot.runner import serve
 from bot.sandbox.demo import build_demo
 from bot.sandbox.main import prepare_database
 from bot.sandbox.server import start_server
@@ -94,7 +94,7 @@ async def running(
         locale="zh",
     )
     stop = asyncio.Event()
-    bot = asyncio.create_task(serve(config, clock=ManualClock(NOW), stop=stop))
+    bot = asyncio.create_task(serve(config, clock=ManualClock(NOW), stop_when=stop))
     try:
         polling = asyncio.ensure_future(sandbox.first_poll.wait())
         async with asyncio.timeout(WAIT_AT_MOST):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import Database, Tx, bundled_migrations, pending_migrations
+from storage.db import Database, Topic, Tx, bundled_migrations, pending_migrations
 
 
 async def test_open_applies_migrations_once_and_records_them(tmp_path: Path) -> None:
@@ -163,5 +163,66 @@ async def test_both_connections_wait_when_busy_use_wal_and_check_foreign_keys(
                     " VALUES (999, 999, 'trainee', 1)"
                 )
             )
+    finally:
+        await db.close()
+
+
+async def test_after_commit_listeners_run_once_per_write_that_changed_their_topic(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    heard: list[str] = []
+    seen_committed: list[int] = []
+
+    async def replan() -> None:  # an async listener is awaited before write() returns
+        row = await db.fetchone("SELECT count(*) FROM forms")  # the reader sees the commit
+        seen_committed.append(row[0])
+        heard.append("plans")
+
+    db.on_commit(Topic.OUTBOX, lambda: heard.append("outbox"))
+    db.on_commit(Topic.PLANS, replan)
+    try:
+
+        def change(*topics: Topic, fail: bool = False):
+            async def op(tx: Tx) -> None:
+                await tx.execute(
+                    "INSERT INTO people (name, phone, invite_code, created_at, updated_at)"
+                    " VALUES ('x', ?, ?, 't', 't')",
+                    (str(len(heard)) + str(topics), str(topics) + str(fail)),
+                )
+                await tx.execute(
+                    "INSERT INTO forms (person_id, kind, data, updated_at)"
+                    " VALUES (last_insert_rowid(), 'leave', '{}', 't')"
+                )
+                for topic in topics:
+                    tx.changed(topic)
+                if fail:
+                    raise ValueError("this write fails: its topics with it")
+
+            return op
+
+        await db.write(change(Topic.PLANS, Topic.OUTBOX, Topic.OUTBOX))
+        assert heard == ["outbox", "plans"] and seen_committed == [1]
+        await db.write(change())
+        assert heard == ["outbox", "plans"]  # nothing said: nothing run
+        # Two writes in one batch, one failing: only the committed one's listener runs.
+        results = await asyncio.gather(
+            db.write(change(Topic.OUTBOX, fail=True)),
+            db.write(change(Topic.PLANS)),
+            return_exceptions=True,
+        )
+        assert isinstance(results[0], ValueError) and results[1] is None
+        assert heard == ["outbox", "plans", "plans"]
+
+        def broken() -> None:
+            raise RuntimeError("a listener that fails")
+
+        db.off_commit(Topic.OUTBOX, db._listeners[Topic.OUTBOX][0])
+        db.on_commit(Topic.OUTBOX, broken)
+        with caplog.at_level("ERROR"):
+            await db.write(change(Topic.OUTBOX))  # committed all the same, and logged
+        assert "after-commit listener of outbox failed" in caplog.text
+        row = await db.fetchone("SELECT count(*) FROM forms")
+        assert row[0] == 4
     finally:
         await db.close()
