@@ -10,12 +10,12 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot.app import serve
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
 from bot.rules.phones import normalize_phone
-from bot.app import serve
 from bot.sandbox.main import run_sandbox
 from bot.texts import Texts
 from storage import audit, classes, people

@@ -52,6 +52,11 @@ class Viewer:
         """Every role held, in any active class."""
         return frozenset(Role(r) for m in self.memberships for r in m.roles)
 
+    @property
+    def actor(self) -> str:
+        """Who did it, as the audit log names a person acting in chat."""
+        return f"telegram:{self.user_id}"
+
     def may(self, *capabilities: Capability) -> bool:
         """Whether any of the person's roles, in any class, gives any of these."""
         return permissions.may(self.roles, *capabilities)

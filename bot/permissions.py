@@ -118,6 +118,14 @@ COMMANDS: Final[tuple[Command, ...]] = (
 UNBOUND_COMMANDS: Final[tuple[str, ...]] = ("start", "help")
 
 
+def command(name: str) -> Command:
+    """The command of this name in the table (every registered command is in it)."""
+    found = next((c for c in COMMANDS if c.name == name), None)
+    if found is None:
+        raise KeyError(f"/{name} is not in bot/permissions.py COMMANDS")
+    return found
+
+
 def commands_for(roles: Iterable[str]) -> list[Command]:
     """The commands open to someone holding these roles (in any class)."""
     held = frozenset(roles)

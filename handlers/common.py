@@ -8,9 +8,9 @@ from typing import Any, Generic, TypeVar
 
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, BaseHandler, filters
+from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
-from bot import buttons
+from bot import buttons, permissions
 from bot.buttons import Button
 from bot.context import Context, Viewer
 from bot.menus import publish_person_commands
@@ -23,6 +23,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 B = TypeVar("B", bound=Button)
 PressCallback = Callable[[Update, Context, B], Awaitable[None]]
+CommandCallback = Callable[[Update, Context], Awaitable[None]]
 
 
 class StalePress(Exception):
@@ -38,6 +39,35 @@ def viewer_of(context: Context) -> Viewer:
     if context.viewer is None:
         raise RuntimeError("identity guard did not run for this update")
     return context.viewer
+
+
+def on_command(
+    app: Application,
+    name: str,
+    callback: CommandCallback,
+    *,
+    refusal: str = "",
+    unbound: str = "start.how_to_bind",
+) -> None:
+    """Register /name in private chats, gated by the permissions table.
+
+    Someone not bound to a person gets ``unbound``; someone none of whose roles opens the
+    command (bot/permissions.py COMMANDS, the table the menu and /help are built from) gets
+    ``refusal``. The callback runs only for a bound person who may: its own checks are
+    about the class, the session or the request, never about the command.
+    """
+    needs = permissions.command(name).needs
+
+    async def gate(update: Update, context: Context) -> None:
+        viewer = viewer_of(context)
+        if viewer.person is None:
+            await update.effective_message.reply_text(context.t(unbound))
+        elif needs and not viewer.may(*needs):
+            await update.effective_message.reply_text(context.t(refusal))
+        else:
+            await callback(update, context)
+
+    app.add_handler(CommandHandler(name, gate, filters=PRIVATE))
 
 
 def on_press(

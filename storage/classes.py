@@ -11,7 +11,7 @@ from storage.people import RECIPIENT_COLUMNS, Person, Recipient
 
 @dataclass(frozen=True)
 class ClassRow:
-    """A class as stored; ``settings`` is JSON for bot/class_settings.py to read."""
+    """A class as stored; ``settings`` is JSON for bot/rules/class_settings.py to read."""
 
     id: int
     name: str

@@ -1,6 +1,6 @@
 """The rules of rating a lecture: when it may be rated, and the form's state as it is filled.
 
-Pure functions; storage/ratings.py keeps the state, handlers/ratings.py shows it.
+Pure functions; storage/forms.py and storage/ratings.py keep the state, handlers/ratings/ shows it.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from bot.app import serve
 from bot.clock import Clock, SystemClock
 from bot.config import Config, Secret
-from bot.app import serve
 from bot.sandbox.demo import Demo, build_demo
 from bot.sandbox.server import start_server
 from bot.sandbox.state import Sandbox

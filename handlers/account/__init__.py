@@ -11,14 +11,20 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.buttons import LangSet
 from handlers.account import help, lang, roster, start
-from handlers.common import PRIVATE, on_press
+from handlers.common import PRIVATE, on_command, on_press
 
 
 def register(app: Application) -> None:
     """Add /start, contact sharing, /help, /lang and its buttons, /roster."""
     app.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     app.add_handler(MessageHandler(PRIVATE & filters.CONTACT, start.shared_contact))
-    app.add_handler(CommandHandler("help", help.show_help, filters=PRIVATE))
-    app.add_handler(CommandHandler("lang", lang.ask_language, filters=PRIVATE))
+    on_command(app, "help", help.show_help)
+    on_command(app, "lang", lang.ask_language)
     on_press(app, lang.pressed_language, LangSet)
-    app.add_handler(CommandHandler("roster", roster.show_roster, filters=PRIVATE))
+    on_command(
+        app,
+        "roster",
+        roster.show_roster,
+        refusal="roster.not_allowed",
+        unbound="roster.not_allowed",
+    )

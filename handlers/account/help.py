@@ -10,9 +10,6 @@ from handlers.common import viewer_of
 
 
 async def show_help(update: Update, context: Context) -> None:
-    """Answer /help: the overview for a bound person, how to bind for anyone else."""
+    """Answer /help: who the bot thinks you are, and your commands in each class."""
     viewer = viewer_of(context)
-    if viewer.person is None:
-        await update.effective_message.reply_text(context.t("start.how_to_bind"))
-        return
     await update.effective_message.reply_text(overview(context, viewer, viewer.locale))

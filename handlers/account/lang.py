@@ -18,9 +18,6 @@ async def ask_language(update: Update, context: Context) -> None:
     """Answer /lang: switch at once with /lang en, else offer both languages as buttons."""
     viewer = viewer_of(context)
     message = update.effective_message
-    if viewer.person is None:
-        await message.reply_text(context.t("start.how_to_bind"))
-        return
     if context.args:
         locale = parse_locale(context.args[0])
         if locale is None:

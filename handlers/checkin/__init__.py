@@ -10,12 +10,12 @@ refresh), sessions (the hot path's cache of today's sessions).
 from __future__ import annotations
 
 from telegram import Message
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.buttons import CheckIn, CheckOut, CheckOutEarly, RollMark, RollRefresh
 from bot.rules import checkin_code
 from handlers.checkin import checkout, code, jobs, me, proofs, roll, trainee
-from handlers.common import PRIVATE, on_press
+from handlers.common import PRIVATE, on_command, on_press
 
 PLANNERS = (jobs.plan,)
 
@@ -32,19 +32,19 @@ _CODE_TEXT = _CodeAttempt(name="checkin.code_attempt")
 
 def register(app: Application) -> None:
     """Add the check-in commands, buttons and proofs, /roll, /me, and the code refresh job."""
-    app.add_handler(CommandHandler("checkin", trainee.checkin_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("checkout", checkout.checkout_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("code", code.code_command, filters=PRIVATE))
+    on_command(app, "checkin", trainee.checkin_command, refusal="checkin.not_trainee")
+    on_command(app, "checkout", checkout.checkout_command, refusal="checkin.not_trainee")
+    on_command(app, "code", code.code_command, refusal="checkin.code_not_manager")
     on_press(app, trainee.pressed_checkin, CheckIn)
     on_press(app, checkout.pressed_checkout, CheckOut, CheckOutEarly)
     app.add_handler(
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & _CODE_TEXT, proofs.code_text)
     )
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, proofs.location_shared))
-    app.add_handler(CommandHandler("roll", roll.roll_command, filters=PRIVATE))
+    on_command(app, "roll", roll.roll_command, refusal="roll.not_allowed")
     on_press(app, roll.pressed_refresh, RollRefresh)
     on_press(app, roll.pressed_mark, RollMark)
-    app.add_handler(CommandHandler("me", me.me_command, filters=PRIVATE))
+    on_command(app, "me", me.me_command, refusal="me.not_trainee")
     if app.job_queue is not None:
         # Derived from the database on every run, so a restart only re-creates this job.
         app.job_queue.run_repeating(

@@ -13,7 +13,7 @@ from handlers.checkin.views import record_of, settings_of, window_of
 from handlers.common import viewer_of
 from storage import attendance, leave, sessions
 
-# Check-in opens at most this long before a start (bot/attendance.py's windows).
+# Check-in opens at most this long before a start (bot/rules/attendance.py's windows).
 _OPENS_WITHIN = timedelta(days=1)
 
 
@@ -29,13 +29,7 @@ async def me_command(update: Update, context: Context) -> None:
     """
     viewer = viewer_of(context)
     message = update.effective_message
-    if viewer.person is None:
-        await message.reply_text(context.t("start.how_to_bind"))
-        return
     classes = [m.klass for m in viewer.classes_where(Capability.CHECK_IN)]
-    if not classes:
-        await message.reply_text(context.t("me.not_trainee"))
-        return
     now = context.bot_data.clock.now()
     person_id = viewer.person.id
     records = await attendance.records_of_person(context.db, person_id)

@@ -8,7 +8,7 @@ outbox), views (template values and keyboards), jobs (nudges, expiry, report-bac
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application
 
 from bot.buttons import (
     LeaveApprove,
@@ -21,7 +21,7 @@ from bot.buttons import (
     LimitDecide,
 )
 from handlers import inputs
-from handlers.common import PRIVATE, on_press
+from handlers.common import on_command, on_press
 from handlers.leave import ask, back, decide, dismissal, jobs
 from storage.forms import FormKind
 
@@ -30,9 +30,9 @@ PLANNERS = (jobs.plan,)
 
 def register(app: Application) -> None:
     """Add /leave, /back, /pending, the leave buttons, and what the leave forms wait for."""
-    app.add_handler(CommandHandler("leave", ask.start, filters=PRIVATE))
-    app.add_handler(CommandHandler("back", back.back_command, filters=PRIVATE))
-    app.add_handler(CommandHandler("pending", decide.show_pending, filters=PRIVATE))
+    on_command(app, "leave", ask.start, refusal="leave.no_class")
+    on_command(app, "back", back.back_command, refusal="leave.no_class")
+    on_command(app, "pending", decide.show_pending, refusal="leave.pending_not_allowed")
     on_press(app, ask.pressed_pick, LeavePick, LeaveDay)
     on_press(app, ask.pressed_step, LeaveForm)
     on_press(app, back.pressed_cancel, LeaveCancel)

@@ -29,13 +29,7 @@ async def start(update: Update, context: Context) -> None:
     """Answer /leave: offer the coming sessions, grouped by day."""
     viewer = viewer_of(context)
     message = update.effective_message
-    if viewer.person is None:
-        await message.reply_text(context.t("start.how_to_bind"))
-        return
     classes = viewer.classes_where(Capability.ASK_LEAVE)
-    if not classes:
-        await message.reply_text(context.t("leave.no_class"))
-        return
     now = context.bot_data.clock.now()
     until = now + timedelta(days=rules.PICK_DAYS_AHEAD)
     for membership in classes:  # the first class with sessions still to come
@@ -235,7 +229,7 @@ async def _send(update: Update, context: Context, form: dict[str, Any]) -> None:
             tx,
             context.bot_data,
             update_id=update.update_id,
-            actor=f"telegram:{viewer.user_id}",
+            actor=viewer.actor,
             person_id=viewer.person.id,
             form=form,
             now=now,

@@ -52,7 +52,7 @@ async def _decide(
             tx,
             context.bot_data,
             update_id=update.update_id,
-            actor=f"telegram:{viewer.user_id}",
+            actor=viewer.actor,
             person_id=viewer.person.id,
             request_id=request_id,
             level=level,
@@ -134,7 +134,7 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
             tx,
             context.bot_data,
             update_id=update.update_id,
-            actor=f"telegram:{viewer_of(context).user_id}",
+            actor=viewer_of(context).actor,
             person_id=person_id,
             request_id=form["request_id"],
             level=form["level"],
@@ -162,17 +162,11 @@ async def show_pending(update: Update, context: Context) -> None:
     """/pending: every request waiting for this manager (level 1) or admin (level 2)."""
     viewer = viewer_of(context)
     message = update.effective_message
-    if viewer.person is None:
-        await message.reply_text(context.t("start.how_to_bind"))
-        return
     levels: dict[int, list[int]] = {}
     for m in viewer.memberships:
         for level in (1, 2):
             if permissions.may(m.roles, permissions.level_capability(level)):
                 levels.setdefault(m.klass.id, []).append(level)
-    if not levels:
-        await message.reply_text(context.t("leave.pending_not_allowed"))
-        return
     now = context.bot_data.clock.now()
     waiting: list[tuple[leave.LeaveRequest, int]] = []
     for class_id, can in levels.items():

@@ -57,7 +57,7 @@ async def pressed(update: Update, context: Context, button: LimitDecide) -> None
             lambda tx: decisions.record_limit_decision(
                 tx,
                 context.bot_data,
-                actor=f"telegram:{viewer.user_id}",
+                actor=viewer.actor,
                 decider_id=viewer.person.id,
                 decision=button.decision,
                 reason=None,
@@ -105,7 +105,7 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
             tx,
             context.bot_data,
             update_id=update.update_id,
-            actor=f"telegram:{viewer.user_id}",
+            actor=viewer.actor,
             decider_id=decider_id,
             class_id=form["class_id"],
             person_id=form["person_id"],

@@ -8,11 +8,11 @@ workbook (the summary's chart, the school's table as .xlsx).
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application
 
 from bot.buttons import RateAsk, RateComment, RateOpen, RateScore, RateSubmit
 from handlers import inputs
-from handlers.common import PRIVATE, on_press
+from handlers.common import on_command, on_press
 from handlers.ratings import form, instructors, jobs, progress
 from storage.forms import FormKind
 
@@ -21,8 +21,11 @@ PLANNERS = (jobs.plan,)
 
 def register(app: Application) -> None:
     """Add /rate, the form's buttons and its comment, /myratings and /instructors."""
-    app.add_handler(CommandHandler("rate", progress.show_rate, filters=PRIVATE))
+    rate_refusal = "ratings.rate_not_allowed"
+    on_command(app, "rate", progress.show_rate, refusal=rate_refusal, unbound=rate_refusal)
     on_press(app, form.pressed, RateOpen, RateScore, RateAsk, RateComment, RateSubmit)
     inputs.accept(app, FormKind.RATING, form.typed_comment)
-    app.add_handler(CommandHandler("myratings", instructors.show_my_ratings, filters=PRIVATE))
-    app.add_handler(CommandHandler("instructors", instructors.show_instructors, filters=PRIVATE))
+    mine = "ratings.myratings_not_allowed"
+    on_command(app, "myratings", instructors.show_my_ratings, refusal=mine, unbound=mine)
+    table = "ratings.instructors_not_allowed"
+    on_command(app, "instructors", instructors.show_instructors, refusal=table, unbound=table)

@@ -9,7 +9,7 @@ shows it).
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application
 
 from bot.buttons import (
     AnnounceAudience,
@@ -18,7 +18,7 @@ from bot.buttons import (
     AnnounceReport,
     AnnounceSend,
 )
-from handlers.common import PRIVATE, on_press
+from handlers.common import on_command, on_press
 from handlers.reminders import announce, changes, jobs, timetable
 
 PLANNERS = (jobs.plan,)
@@ -28,9 +28,13 @@ IMPORT_WATCHERS = (changes.notify_changes,)
 
 def register(app: Application) -> None:
     """Add /today, /week, /next, /announce and the announcement's buttons."""
-    app.add_handler(CommandHandler("today", timetable.today, filters=PRIVATE))
-    app.add_handler(CommandHandler("week", timetable.week, filters=PRIVATE))
-    app.add_handler(CommandHandler("next", timetable.next_session, filters=PRIVATE))
-    app.add_handler(CommandHandler("announce", announce.start, filters=PRIVATE))
+    for name, callback in (
+        ("today", timetable.today),
+        ("week", timetable.week),
+        ("next", timetable.next_session),
+    ):
+        on_command(app, name, callback, unbound="timetable.not_bound")
+    refusal = "announce.not_allowed"
+    on_command(app, "announce", announce.start, refusal=refusal, unbound=refusal)
     on_press(app, announce.pressed, AnnounceClass, AnnounceAudience, AnnounceSend, AnnounceCancel)
     on_press(app, announce.pressed_report, AnnounceReport)

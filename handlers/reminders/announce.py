@@ -48,9 +48,6 @@ async def start(update: Update, context: Context) -> None:
     viewer = viewer_of(context)
     reply = update.effective_message.reply_text
     classes_ = _classes(viewer)
-    if viewer.person is None or not classes_:
-        await reply(context.t("announce.not_allowed"))
-        return
     text = (update.effective_message.text or "").split(maxsplit=1)
     body = text[1].strip() if len(text) > 1 else ""
     if not body:

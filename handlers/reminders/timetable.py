@@ -50,38 +50,21 @@ async def _reply(update: Update, context: Context, found: list[Session], empty: 
     await update.effective_message.reply_text(text)
 
 
-async def _bound(update: Update, context: Context) -> bool:
-    if viewer_of(context).person is None:
-        await update.effective_message.reply_text(context.t("timetable.not_bound"))
-        return False
-    return True
-
-
 async def today(update: Update, context: Context) -> None:
     """The viewer's sessions today (local to each class)."""
-    if await _bound(update, context):
-        person = viewer_of(context).person
-        assert person is not None
-        await _reply(
-            update, context, await _sessions(context, person.id, 1), "timetable.none_today"
-        )
+    person_id = viewer_of(context).person.id
+    await _reply(update, context, await _sessions(context, person_id, 1), "timetable.none_today")
 
 
 async def week(update: Update, context: Context) -> None:
     """The viewer's sessions from today for seven days."""
-    if await _bound(update, context):
-        person = viewer_of(context).person
-        assert person is not None
-        found = await _sessions(context, person.id, WEEK_DAYS)
-        await _reply(update, context, found, "timetable.none_week")
+    found = await _sessions(context, viewer_of(context).person.id, WEEK_DAYS)
+    await _reply(update, context, found, "timetable.none_week")
 
 
 async def next_session(update: Update, context: Context) -> None:
     """The viewer's next session not over yet (the one running now counts)."""
-    if not await _bound(update, context):
-        return
-    person = viewer_of(context).person
-    assert person is not None
+    person_id = viewer_of(context).person.id
     now: datetime = context.bot_data.clock.now()
-    found = await sessions.of_person_between(context.db, person.id, now, now + timedelta(days=366))
+    found = await sessions.of_person_between(context.db, person_id, now, now + timedelta(days=366))
     await _reply(update, context, found[:1], "timetable.none_next")

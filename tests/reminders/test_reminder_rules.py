@@ -1,4 +1,4 @@
-"""bot/reminders.py: local wall-clock times to UTC, windows at their boundaries."""
+"""bot/rules/reminders.py: local wall-clock times to UTC, windows at their boundaries."""
 
 from __future__ import annotations
 
