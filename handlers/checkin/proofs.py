@@ -20,6 +20,19 @@ from storage.forms import FormKind
 from storage.sessions import Session
 
 
+async def _open_needing(
+    update: Update, context: Context, proof: str
+) -> tuple[int, list[Session]] | None:
+    """The speaker's person id and the sessions open now that want this proof; None
+    (answered) if they are no trainee of a class near now."""
+    found = await trainee_sessions(update, context)
+    if found is None:
+        return None
+    person_id, near = found
+    now = context.bot_data.clock.now()
+    return person_id, [s for s in open_for_checkin(near, now) if proof in proofs_needed(s)]
+
+
 async def _proven_so_far(context: Context, person_id: int, session: Session) -> set[str]:
     form = await forms.get(context.db, person_id, FormKind.CHECKIN_PROOF)
     return set(form["proofs"]) if form and form.get("session_id") == session.id else set()
@@ -91,13 +104,9 @@ async def code_text(update: Update, context: Context) -> None:
     ):
         await fallback.unknown_message(update, context)
         return
-    found = await trainee_sessions(update, context)
-    if found is None:
-        return
-    person_id, near = found
-    now = context.bot_data.clock.now()
-    candidates = [s for s in open_for_checkin(near, now) if "code" in proofs_needed(s)]
-    await code_typed(update, context, person_id, candidates, typed)
+    found = await _open_needing(update, context, "code")
+    if found is not None:
+        await code_typed(update, context, *found, typed)
 
 
 async def _awaiting_code(context: Context, person_id: int) -> bool:
@@ -192,12 +201,10 @@ async def location_shared(update: Update, context: Context) -> None:
     if message.forward_origin is not None:
         await message.reply_text(context.t("checkin.forwarded"))
         return
-    found = await trainee_sessions(update, context)
+    found = await _open_needing(update, context, "location")
     if found is None:
         return
-    person_id, near = found
-    now = context.bot_data.clock.now()
-    candidates = [s for s in open_for_checkin(near, now) if "location" in proofs_needed(s)]
+    person_id, candidates = found
     if not candidates:
         await message.reply_text(context.t("checkin.no_location_session"))
         return

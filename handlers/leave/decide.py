@@ -100,9 +100,10 @@ async def pressed_reject(update: Update, context: Context, button: LeaveReject) 
     await query.message.reply_text(context.t("leave.ask_reject_reason", max=rules.MAX_REASON_CHARS))
 
 
-async def refused_reason(update: Update, context: Context, reason: str) -> bool:
-    """Tell a decider why their typed reason cannot be taken; True if it was refused."""
+async def accepted_reason(update: Update, context: Context) -> str | None:
+    """A decider's typed reason, or None once they are told why it cannot be taken."""
     message = update.effective_message
+    reason = (message.text or "").strip()
     problem = rules.reason_problem(reason)
     if problem == "empty":
         await message.reply_text(context.t("leave.reject_reason_empty"))
@@ -110,7 +111,7 @@ async def refused_reason(update: Update, context: Context, reason: str) -> bool:
         await message.reply_text(
             context.t("leave.reason_too_long", max=rules.MAX_REASON_CHARS, length=len(reason))
         )
-    return problem is not None
+    return None if problem else reason
 
 
 def waits(form: Form, now: datetime, message_text: str | None) -> bool:
@@ -124,8 +125,8 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
     if not waits(found[0], context.bot_data.clock.now(), message.text):
         return False
     form = found[0].data
-    reason = (message.text or "").strip()
-    if await refused_reason(update, context, reason):
+    reason = await accepted_reason(update, context)
+    if reason is None:
         return True
     person_id = viewer_of(context).person.id
 

@@ -16,7 +16,7 @@ from bot.rules import leave as rules
 from bot.rules.leave_limit import LimitDecision
 from handlers.common import StalePress, answer, viewer_of
 from handlers.leave import decisions
-from handlers.leave.decide import refused_reason, waits
+from handlers.leave.decide import accepted_reason, waits
 from handlers.leave.flows import Outcome
 from handlers.leave.views import class_info, decided_view, limit_decision_view
 from storage import forms, leave, people
@@ -94,8 +94,8 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
     if not waits(found[0], context.bot_data.clock.now(), message.text):
         return False
     form = found[0].data
-    text = (message.text or "").strip()
-    if await refused_reason(update, context, text):
+    text = await accepted_reason(update, context)
+    if text is None:
         return True
     viewer = viewer_of(context)
     decider_id = viewer.person.id

@@ -19,12 +19,13 @@ from bot.jobs import PlannedJob
 from bot.outbox import message
 from bot.permissions import Capability
 from bot.rules import reminders
-from bot.rules.class_settings import from_json
+from bot.rules.class_settings import ClassSettings, from_json
 from bot.rules.locales import Locale
 from handlers.reminders import flows
 from handlers.reminders.views import checkin_button, session_view
 from storage import classes, leave, sessions
 from storage.db import Database
+from storage.sessions import Session
 
 Run = Callable[[BotData, datetime], Awaitable[None]]
 # Sessions looked at beyond the horizon: a reminder up to this long before its session.
@@ -72,14 +73,25 @@ async def plan(db: Database, now: datetime) -> list[PlannedJob]:
     return jobs
 
 
+Lead = Callable[[ClassSettings], int]  # minutes before the session, from its class
+
+
+async def _due(data: BotData, session_id: int, lead: Lead, now: datetime) -> Session | None:
+    """The session if its reminder (``lead`` minutes before) is due now: not cancelled, and
+    not moved meanwhile (the replanned job reminds at the new time)."""
+    s = await sessions.by_id(data.db, session_id)
+    if s is None or s.cancelled:
+        return None
+    minutes = lead(from_json(s.settings))
+    return s if reminders.reminder_window(s.starts_at, minutes).open_at(now) else None
+
+
 def _remind(session_id: int) -> Run:
     async def run(data: BotData, now: datetime) -> None:
-        s = await sessions.by_id(data.db, session_id)
-        if s is None or s.cancelled:
+        s = await _due(data, session_id, lambda c: c.remind_before_min, now)
+        if s is None:
             return
         settings = from_json(s.settings)
-        if not reminders.reminder_window(s.starts_at, settings.remind_before_min).open_at(now):
-            return  # moved meanwhile: the replanned job reminds at the new time
         away = await leave.on_leave(data.db, [s.id])
         trainees = [
             t
@@ -103,12 +115,10 @@ def _remind(session_id: int) -> Run:
 
 def _remind_instructors(session_id: int) -> Run:
     async def run(data: BotData, now: datetime) -> None:
-        s = await sessions.by_id(data.db, session_id)
-        if s is None or s.cancelled:
+        s = await _due(data, session_id, lambda c: c.instructor_remind_before_min, now)
+        if s is None:
             return
         lead = from_json(s.settings).instructor_remind_before_min
-        if not reminders.reminder_window(s.starts_at, lead).open_at(now):
-            return
         teachers = await sessions.instructors(data.db, s.id)
         view = session_view(s, tuple(t.name for t in teachers))
 
