@@ -31,6 +31,7 @@ from bot.outbox import Outbox, Pacer, outbox_connection
 from bot.scheduler import Scheduler
 from bot.texts import Texts
 from storage.db import Database, Topic
+from storage.lock import exclusive
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -126,18 +127,31 @@ async def stop(app: Application) -> None:
 
 
 async def serve(
-    config: Config, *, clock: Clock | None = None, stop_when: asyncio.Event | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    stop_when: asyncio.Event | None = None,
+    locked: bool = False,
 ) -> None:
     """Run a bot process: poll the Bot API at config.api_url until ``stop_when`` is set
     (by default: SIGINT or SIGTERM).
 
-    PTB's run_polling() would own the event loop; the database must be opened in the same
-    loop first, so the lifecycle is driven here by hand.
+    The process holds its database exclusively (storage/lock.py): a second bot on the same
+    file raises AlreadyRunning before touching anything. ``locked``: the caller holds it
+    already (the sandbox, which prepares the file first). PTB's run_polling() would own
+    the event loop; the database must be opened in the same loop first, so the lifecycle is
+    driven here by hand.
     """
-    stop_when = stop_when or _stop_on_signals()
+    with contextlib.ExitStack() as hold:
+        if not locked:
+            hold.enter_context(exclusive(config.db_path))
+        await _serve(config, clock or SystemClock(), stop_when or _stop_on_signals())
+
+
+async def _serve(config: Config, clock: Clock, stop_when: asyncio.Event) -> None:
     db = await Database.open(config.db_path)  # applies pending migrations
     try:
-        app = build_application(config, db, clock or SystemClock())
+        app = build_application(config, db, clock)
         try:
             await start(app)
             _LOGGER.info("bot @%s is polling %s", app.bot.username, config.api_url)

@@ -21,6 +21,7 @@ from bot.texts import Texts
 from storage import audit, classes, people
 from storage.db import Database, Tx, pending_migrations
 from storage.imports import apply_plan
+from storage.lock import AlreadyRunning
 
 
 async def dispatch(args: argparse.Namespace, config: Config) -> int:
@@ -55,7 +56,14 @@ async def run(config: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    await serve(config)
+    try:
+        await serve(config)
+    except AlreadyRunning as running:
+        line = Texts().plain(
+            config.locale, "cli.already_running", path=str(running.path), pid=running.pid
+        )
+        print(line, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -10,7 +10,8 @@ How a row travels:
   bypasses the Application's ``AIORateLimiter``: that limiter is for direct replies, and
   going through both would count every outbox send twice.
 * Each result is written with its own ``db.write``; results that finish together are
-  group-committed in one transaction by storage/db.py.
+  group-committed in one transaction by storage/db.py. Sends are structured: a flush
+  returns only when every send it started has ended, and ``stop()`` waits for them.
 * 429: the row waits ``retry_after`` (``not_before``) and the pacer pauses every send for as
   long. 5xx, timeouts and other network errors: retry with exponential backoff (1 s, 2 s,
   ... 5 min), parked as 'failed' after ``MAX_ATTEMPTS``. 403: the row and every pending row
@@ -27,12 +28,14 @@ the row and is uploaded as multipart), and an edit of a message another row send
 (``edit_of()``: the message id is that row's, known only once it is sent; while it is
 pending the edit waits, and if it was never sent the edit is dropped).
 
-Exactly once, and where it is only at most once more: a row is marked sent only after
-Telegram answered, so a kill between the answer and the commit of the result resends it
-after a restart (at most the calls in flight plus results not yet committed: ``concurrency``
-rows). A timeout whose request did reach Telegram ("delivered" timeouts) is retried too and
-shows twice: we cannot tell it from a lost request. Both cases are the documented "at most a
-few duplicates"; nothing is ever lost.
+Exactly once through write failures: a call Telegram accepted is never sent again. Its
+result is kept in memory until the database takes the write (another process holding the
+lock, a full disk), the row is never read as due meanwhile, and no new send starts while
+results cannot be written; the next flush writes them first. Two cases stay "at most once
+more", and only these: a kill between Telegram's answer and the commit of the result (the
+row is sent again after the restart; at most ``concurrency`` sends are ever in that state),
+and a timeout whose request did reach Telegram (we cannot tell it from a lost request, so it
+is retried: one duplicate per such timeout). Nothing is ever lost.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
@@ -168,30 +171,64 @@ class Outbox:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()
+        self._stopping = False
+        # Sent (Telegram accepted them), result not yet committed: never sent again, recorded
+        # as soon as the database takes a write. Row id -> (message id, when sent).
+        self._unrecorded: dict[int, tuple[int | None, datetime]] = {}
+        self._degraded = False  # the last write failed: send nothing new until one succeeds
         self.stats: dict[str, int] = {"sent": 0, "retried_429": 0, "retried": 0, "failed": 0}
 
     def wake(self) -> None:
         """Tell the sender that rows were queued (after the queuing transaction commits)."""
         self._wake.set()
 
+    @property
+    def unrecorded(self) -> int:
+        """Sends Telegram accepted whose result the database has not taken yet."""
+        return len(self._unrecorded)
+
     async def flush(self) -> int:
-        """Send every row due now; return how many calls were made."""
-        made = 0
-        while rows := await outbox.due(self._db, self._clock.now(), limit=BATCH):
-            by_chat: dict[int, list[outbox.OutboxRow]] = {}
-            for row in rows:
-                by_chat.setdefault(row.chat_id, []).append(row)
-            counts = await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
-            made += sum(counts)
-        return made
+        """Send every row due now; return how many calls were made.
+
+        One flush at a time, and every send it starts ends before it returns. When the
+        database refuses a write (locked by another process, disk full), the flush stops
+        starting sends: what was sent stays in memory until a write succeeds, is never read
+        as due meanwhile, and is recorded first by the next flush.
+        """
+        async with self._flushing:
+            if not await self._record_backlog():
+                return 0
+            made = 0
+            while not self._stopping and (rows := await self._due()):
+                by_chat: dict[int, list[outbox.OutboxRow]] = {}
+                for row in rows:
+                    by_chat.setdefault(row.chat_id, []).append(row)
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(self._send_chat(chat)) for chat in by_chat.values()]
+                made += sum(task.result() for task in tasks)
+                if not await self._record_backlog():
+                    break
+            return made
+
+    async def _due(self) -> list[outbox.OutboxRow]:
+        rows = await outbox.due(self._db, self._clock.now(), limit=BATCH)
+        return [row for row in rows if row.id not in self._unrecorded]
 
     async def _send_chat(self, rows: list[outbox.OutboxRow]) -> int:
         made = 0
         for row in rows:
-            if row.person_unreachable:
-                await self._db.write(lambda tx, r=row: self._unreachable(tx, r, "unreachable"))
-                continue
-            outcome = await self._send(row)
+            if self._degraded or self._stopping:
+                break  # nothing new while results cannot be written, or on the way out
+            try:
+                if row.person_unreachable:
+                    await self._db.write(lambda tx, r=row: self._unreachable(tx, r, "unreachable"))
+                    continue
+                outcome = await self._send(row)
+            except Exception:  # noqa: BLE001 - a write failed; the row stays due, sent nothing
+                _LOGGER.warning("outbox row %s: its result could not be written", row.id)
+                self._degraded = True
+                break
             made += 1
             if outcome in ("retry", "unreachable"):
                 break  # the chat's later rows wait for the next round (or were parked)
@@ -200,7 +237,7 @@ class Outbox:
     async def _send(self, row: outbox.OutboxRow) -> str:
         params = {"chat_id": row.chat_id, **_with_files(row.payload)}
         if _EDIT_OF in params:
-            target = await outbox.sent_message(self._db, params.pop(_EDIT_OF))
+            target = await self._message_of(params.pop(_EDIT_OF))
             if target == "pending":
                 await self._retry(row, 1.0, "waiting for the message it edits")
                 return "retry"
@@ -244,14 +281,42 @@ class Outbox:
                     return "failed"
                 await self._retry(row, backoff, repr(error))
                 return "retry"
-            # Still holding the slot: a send counts as in flight until its result is
-            # committed, which bounds what a crash can double to ``concurrency`` rows.
+            # Telegram took it: from here on it is never sent again, whatever the database
+            # says. Still holding the slot while the result is written, so that a crash
+            # doubles at most ``concurrency`` sends.
             message_id = result.get("message_id") if isinstance(result, dict) else None
             self.stats["sent"] += 1
-            await self._db.write(
-                lambda tx: outbox.mark_sent(tx, row.id, message_id, self._clock.now())
-            )
+            self._unrecorded[row.id] = (message_id, self._clock.now())
+            await self._record_backlog()
             return "sent"
+
+    async def _record_backlog(self) -> bool:
+        """Write every sent-but-unrecorded result, in one transaction; False if refused."""
+        if not self._unrecorded:
+            return True
+        batch = dict(self._unrecorded)
+        try:
+            await self._db.write(lambda tx: outbox.mark_sent_many(tx, batch))
+        except Exception:  # locked, full: kept, and retried by the next flush
+            if not self._degraded:
+                _LOGGER.warning(
+                    "outbox: %d sends not recorded yet (the database refused the write);"
+                    " they will not be sent again",
+                    len(batch),
+                    exc_info=True,
+                )
+            self._degraded = True
+            return False
+        for row_id in batch:
+            self._unrecorded.pop(row_id, None)
+        self._degraded = False
+        return True
+
+    async def _message_of(self, outbox_id: int) -> int | str | None:
+        """The message another row's call made (it may be sent but not recorded yet)."""
+        if outbox_id in self._unrecorded:
+            return self._unrecorded[outbox_id][0]
+        return await outbox.sent_message(self._db, outbox_id)
 
     async def _retry(self, row: outbox.OutboxRow, seconds: float, error: str) -> None:
         at = self._clock.now() + timedelta(seconds=seconds)
@@ -263,20 +328,31 @@ class Outbox:
 
     def start(self) -> None:
         """Start draining in the background."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox")
 
-    async def stop(self) -> None:
-        """Stop draining; rows not yet sent stay queued for the next start."""
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop draining: the sends in flight end first and their results are written.
+
+        Rows not yet sent stay queued for the next start. Only a send that outlives
+        ``grace`` seconds is cut off (its row is then sent again at the next start).
+        """
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), grace)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
+        await self._record_backlog()
         if isinstance(self._bot.request, AiohttpRequest):  # the outbox's own connection
             await self._bot.request.shutdown()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.flush()
@@ -288,6 +364,8 @@ class Outbox:
             except Exception:
                 _LOGGER.exception("outbox sender failed; retrying")
                 wait = IDLE_POLL_SECONDS
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 

@@ -161,15 +161,21 @@ class Database:
             listeners.remove(listener)
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
-        """Open (creating if needed) the database file and apply pending migrations."""
+    async def open(
+        cls, path: Path | str, *, migrate: bool = True, busy_timeout_ms: int = _BUSY_TIMEOUT_MS
+    ) -> Database:
+        """Open (creating if needed) the database file and apply pending migrations.
+
+        ``busy_timeout_ms``: how long a statement waits for another process's lock before it
+        fails with "database is locked".
+        """
         path = Path(path)
-        writer = await _connect(path)
+        writer = await _connect(path, busy_timeout_ms)
         try:
             await writer.execute("PRAGMA journal_mode = WAL")
             if migrate:
                 await apply_migrations(writer, bundled_migrations())
-            reader = await _connect(path)
+            reader = await _connect(path, busy_timeout_ms)
         except BaseException:
             await writer.close()
             raise
@@ -307,12 +313,12 @@ class _WriteFailed(Exception):
     """One write of an optimistic batch raised: run the batch again, isolating each write."""
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 must not add its own.
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     # FULL: a check-in acknowledged to a trainee survives a power cut, not only a crash.
     await conn.execute("PRAGMA synchronous = FULL")
     return conn

@@ -117,12 +117,16 @@ async def next_due_at(db: Queryable) -> datetime | None:
     return from_db(row[0]) if row and row[0] else None
 
 
-async def mark_sent(tx: Tx, outbox_id: int, message_id: int | None, now: datetime) -> None:
-    """Record a call Telegram accepted, with the id of the message it made."""
-    await tx.execute(
+async def mark_sent_many(tx: Tx, results: Mapping[int, tuple[int | None, datetime]]) -> None:
+    """Record many calls Telegram accepted: row id -> (message id, when sent).
+
+    Whatever the row's status says now: a card dropped while its send was in flight was
+    sent all the same, and the edit that closes it needs its message id.
+    """
+    await tx.executemany(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, telegram_message_id = ?,"
         " sent_at = ? WHERE id = ?",
-        (message_id, to_db(now), outbox_id),
+        [(message_id, to_db(at), row_id) for row_id, (message_id, at) in results.items()],
     )
 
 

@@ -21,6 +21,7 @@ from bot.testing import FakeTelegram
 from storage import classes
 from storage.db import Database
 from storage.imports import apply_plan
+from storage.lock import AlreadyRunning, exclusive
 
 _LOGGER = logging.getLogger(__name__)
 # Shaped like a real token so the configuration accepts it; it only opens the local server.
@@ -96,10 +97,30 @@ async def run_sandbox(
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
 ) -> int:
-    """Run the sandbox until stopped; the exit code (0 on a clean stop)."""
-    clock = clock or SystemClock()
-    stop = stop or _stop_event()
+    """Run the sandbox until stopped; the exit code (0 on a clean stop).
+
+    The database is held for the whole run (storage/lock.py), before it is prepared: a
+    second sandbox on the same file refuses at once instead of wiping the first one's.
+    """
     db_path = _expand(db_path)
+    try:
+        with exclusive(db_path):
+            return await _run(base, port, db_path, keep, flood_limits, clock or SystemClock(), stop)
+    except AlreadyRunning as running:
+        print(f"sandbox: {running}; stop it first or choose another --db", file=sys.stderr)
+        return 2
+
+
+async def _run(
+    base: Config,
+    port: int,
+    db_path: Path,
+    keep: bool,
+    flood_limits: bool,
+    clock: Clock,
+    stop: asyncio.Event | None,
+) -> int:
+    stop = stop or _stop_event()
     demo = build_demo(clock.now())
     try:
         imported = await prepare_database(db_path, demo, clock, keep=keep)
@@ -118,7 +139,9 @@ async def run_sandbox(
     port = runner.addresses[0][1]  # the one the system chose for --port 0
     address = f"http://127.0.0.1:{port}"
     config = replace(base, token=Secret(SANDBOX_TOKEN), api_url=address, db_path=db_path)
-    bot_task = asyncio.create_task(serve(config, clock=clock, stop_when=stop), name="sandbox-bot")
+    bot_task = asyncio.create_task(
+        serve(config, clock=clock, stop_when=stop, locked=True), name="sandbox-bot"
+    )
     stopping = asyncio.ensure_future(stop.wait())
     try:
         # Ready means the bot is polling: a test or a person may act from now on.
