@@ -21,6 +21,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 import handlers
+from bot import upkeep
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotData, Context
@@ -110,6 +111,11 @@ async def start(app: Application, *, live: bool = True) -> None:
     await app.start()
     app.bot_data.outbox.start()
     await app.bot_data.scheduler.start()  # needs the running JobQueue
+    if app.job_queue is not None:
+        # Bounded growth and the daily backup; first a minute after start-up.
+        app.job_queue.run_repeating(
+            upkeep.hourly, upkeep.EVERY_SECONDS, first=60.0, name=upkeep.JOB_NAME
+        )
 
 
 async def stop(app: Application) -> None:

@@ -1,4 +1,4 @@
-"""The trainee-bot command: run, import, invites, check, sandbox."""
+"""The trainee-bot command: run, import, invites, check, unbind, backup, sandbox."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import os
 import sys
+import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from telegram.error import InvalidToken
+
 from bot import cli_tasks
 from bot.config import ENV_VARS, Config, ConfigError, load_config
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
+from bot.texts import Texts
 
 DESCRIPTION = """\
 trainee-bot: a Telegram bot for training classes (培训班).
@@ -112,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
     unbind.add_argument("phone", help="the person's phone number as on the roster")
     _add_config_flags(unbind, token=False)
 
+    backup = sub.add_parser(
+        "backup",
+        help="write a consistent copy of the database, even while the bot runs",
+        description="Copy the database with SQLite's online backup: one consistent moment of "
+        "it, safe while the bot runs and writes. PATH is the file to write, or a folder to "
+        "write trainee-bot-<date>-<time>.sqlite3 into; the copy is readable by its owner only. "
+        "To restore: stop the bot, copy the backup over the database file, delete the "
+        "database's -wal and -shm files, start the bot. With TRAINEE_BOT_BACKUP_DIR set, "
+        "'run' makes one a day by itself.",
+    )
+    backup.add_argument("path", type=Path, help="the backup file, or a folder to put it in")
+    _add_config_flags(backup, token=False)
+
     sandbox = sub.add_parser(
         "sandbox",
         help="try the bot without Telegram: a demo class and a chat page in the browser",
@@ -176,4 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     secrets = [config.token.reveal()] if config.token else []
     setup_logging(args.log_level.upper(), secrets)
-    return asyncio.run(cli_tasks.dispatch(args, config))
+    try:
+        return asyncio.run(cli_tasks.dispatch(args, config))
+    except InvalidToken:  # its message holds the whole token: never print it
+        print(Texts().plain(config.locale, "cli.token_rejected"), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - a crash: its traceback, printed without the token
+        print(redact(traceback.format_exc(), secrets), file=sys.stderr)
+        return 1

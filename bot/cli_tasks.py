@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +19,9 @@ from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
 from bot.rules.phones import normalize_phone
 from bot.sandbox.main import run_sandbox
+from bot.sheets import csv_rows
 from bot.texts import Texts
-from storage import audit, classes, people
+from storage import audit, backup, classes, people
 from storage.db import Database, Tx, pending_migrations
 from storage.imports import apply_plan
 from storage.lock import AlreadyRunning
@@ -36,6 +39,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         return await check(config, offline=args.offline)
     if args.command == "unbind":
         return await unbind(config, args.phone)
+    if args.command == "backup":
+        return await backup_database(config, args.path)
     if args.command == "sandbox":
         return await run_sandbox(
             config,
@@ -124,6 +129,9 @@ async def write_invites(
         ) as bot:
             bot_username = bot.username
     bot_username = bot_username.lstrip("@")
+    if not config.db_path.exists():
+        print(texts.plain(locale, "cli.no_database", path=str(config.db_path)), file=sys.stderr)
+        return 2
     db = await Database.open(config.db_path)
     try:
         chosen = await classes.all_classes(db)
@@ -152,12 +160,34 @@ async def write_invites(
     finally:
         await db.close()
     header = texts.plain(locale, "cli.invites_header").split(",")
+    _write_csv(out, header, rows)
+    print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
+    return 0
+
+
+def _write_csv(out: Path, header: list[str], rows: list[list[str]]) -> None:
+    """The invites as a CSV only its owner can read; no cell a spreadsheet would run."""
     # utf-8-sig: Excel on Windows reads a BOM-less CSV as the local code page and garbles Chinese.
-    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there before keeps no wider mode
+    with open(fd, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(rows)
-    print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
+        writer.writerows(csv_rows(rows))
+
+
+async def backup_database(config: Config, path: Path) -> int:
+    """Write a consistent copy of the database, while the bot runs or not."""
+    texts = Texts()
+    if not config.db_path.exists():
+        print(
+            texts.plain(config.locale, "cli.no_database", path=str(config.db_path)), file=sys.stderr
+        )
+        return 2
+    if await asyncio.to_thread(path.is_dir):
+        path = path / f"trainee-bot-{SystemClock().now():%Y%m%d-%H%M%S}.sqlite3"
+    size = await backup.copy(config.db_path, path)
+    print(texts.plain(config.locale, "cli.backup_written", path=str(path), size=size))
     return 0
 
 
@@ -166,6 +196,9 @@ async def unbind(config: Config, phone: str) -> int:
     texts = Texts()
     locale = config.locale
     normalized = normalize_phone(phone)
+    if not config.db_path.exists():
+        print(texts.plain(locale, "cli.no_database", path=str(config.db_path)), file=sys.stderr)
+        return 2
     db = await Database.open(config.db_path)
     try:
         person = await people.by_phone(db, normalized) if normalized else None

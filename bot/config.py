@@ -19,6 +19,10 @@ DEFAULT_LOCALE: Locale = "zh"
 DEFAULT_RATING_LOW_PCT = 80
 DEFAULT_EXCELLENT_PCT = 95
 DEFAULT_EXCELLENT_MIN_RESPONSES = 10
+# Upkeep (bot/upkeep.py): how long sent notices are kept, and the daily backups.
+DEFAULT_OUTBOX_KEEP_DAYS = 14
+MIN_OUTBOX_KEEP_DAYS = 8  # longer than any job stays useful (rating summaries: 7 days)
+DEFAULT_BACKUP_KEEP = 7
 
 # Each setting: (environment variable, flag destination).
 ENV_VARS = {
@@ -31,8 +35,14 @@ ENV_VARS = {
     "rating_low_pct": "TRAINEE_BOT_RATING_LOW_PCT",
     "excellent_pct": "TRAINEE_BOT_EXCELLENT_PCT",
     "excellent_min_responses": "TRAINEE_BOT_EXCELLENT_MIN_RESPONSES",
+    # upkeep:
+    "outbox_keep_days": "TRAINEE_BOT_OUTBOX_KEEP_DAYS",
+    "backup_dir": "TRAINEE_BOT_BACKUP_DIR",
+    "backup_keep": "TRAINEE_BOT_BACKUP_KEEP",
 }
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+# A token anywhere in a string: digits, a colon, then the secret part (BotFather's is 35).
+_HOLDS_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
 class Secret:
@@ -75,6 +85,11 @@ class Config:
     rating_low_pct: int = DEFAULT_RATING_LOW_PCT
     excellent_pct: int = DEFAULT_EXCELLENT_PCT
     excellent_min_responses: int = DEFAULT_EXCELLENT_MIN_RESPONSES
+    # upkeep: sent notices kept this many days; a daily backup into backup_dir, the last
+    # backup_keep of them kept (no backups without a folder).
+    outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS
+    backup_dir: Path | None = None
+    backup_keep: int = DEFAULT_BACKUP_KEEP
 
     @property
     def base_url(self) -> str:
@@ -117,7 +132,13 @@ def load_config(
 
     api_url = (pick("api_url", DEFAULT_API_URL) or "").strip().rstrip("/")
     parts = urlsplit(api_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if _HOLDS_TOKEN.search(api_url):
+        # Never echo it: the token is in there.
+        problems.append(
+            f"{ENV_VARS['api_url']}: it holds a bot token; give the server's root only "
+            f"(e.g. https://api.telegram.org) and the token in {ENV_VARS['token']}"
+        )
+    elif parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(
             f"{ENV_VARS['api_url']}: {api_url!r} is not an http(s) URL "
             "(e.g. https://api.telegram.org or http://127.0.0.1:8081)"
@@ -163,6 +184,15 @@ def load_config(
         "excellent_min_responses", DEFAULT_EXCELLENT_MIN_RESPONSES, 1, None, "a number of answers"
     )
 
+    outbox_keep_days = whole(
+        "outbox_keep_days", DEFAULT_OUTBOX_KEEP_DAYS, MIN_OUTBOX_KEEP_DAYS, None, "a number of days"
+    )
+    backup_keep = whole("backup_keep", DEFAULT_BACKUP_KEEP, 1, None, "a number of backups")
+    raw_backup_dir = pick("backup_dir", None)
+    backup_dir = Path(raw_backup_dir).expanduser() if raw_backup_dir else None
+    if backup_dir is not None and not backup_dir.is_dir():
+        problems.append(f"{ENV_VARS['backup_dir']}: {backup_dir} is not an existing folder")
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -174,4 +204,7 @@ def load_config(
         rating_low_pct=rating_low_pct,
         excellent_pct=excellent_pct,
         excellent_min_responses=excellent_min,
+        outbox_keep_days=outbox_keep_days,
+        backup_dir=backup_dir,
+        backup_keep=backup_keep,
     )

@@ -71,4 +71,10 @@ def setup_logging(level: str | int = "INFO", secrets: Iterable[str] = ()) -> Non
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # APScheduler announces every job run at INFO: noise at this volume.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Whatever level is asked for, these never log below INFO: at DEBUG aiosqlite writes
+    # every statement with its parameters and PTB every update with its contents, and a
+    # rating's scores or comment next to a user id must never reach a log.
+    for name in ("aiosqlite", "telegram", "asyncio"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logging.getLogger().level))
     install_record_redaction(secrets)

@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,6 +49,7 @@ WriteOp = Callable[["Tx"], Awaitable[T]]
 # The most writes one transaction takes, so one commit never waits on an unbounded batch.
 _MAX_BATCH = 256
 _BUSY_TIMEOUT_MS = 5000
+_WAL_LIMIT_BYTES = 16 * 1024 * 1024
 
 
 class Topic(StrEnum):
@@ -145,6 +147,7 @@ class Database:
         self._queue: asyncio.Queue[tuple[WriteOp[Any], asyncio.Future[Any]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._listeners: dict[Topic, list[Listener]] = {}
+        self._writing = asyncio.Lock()  # the writer connection: one batch, or reclaim()
         self.commits = 0  # counted for benchmarks and tests of batching
 
     def on_commit(self, topic: Topic, listener: Listener) -> None:
@@ -170,9 +173,15 @@ class Database:
         fails with "database is locked".
         """
         path = Path(path)
+        if not path.exists():
+            # Readable by its owner only; SQLite gives its -wal and -shm the same mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         writer = await _connect(path, busy_timeout_ms)
         try:
+            await _use_incremental_vacuum(writer)
             await writer.execute("PRAGMA journal_mode = WAL")
+            # After a burst of writes the WAL file shrinks back to this at the next checkpoint.
+            await writer.execute(f"PRAGMA journal_size_limit = {_WAL_LIMIT_BYTES}")
             if migrate:
                 await apply_migrations(writer, bundled_migrations())
             reader = await _connect(path, busy_timeout_ms)
@@ -233,10 +242,25 @@ class Database:
             while len(batch) < _MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self._run_batch(batch)
+                async with self._writing:
+                    await self._run_batch(batch)
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def reclaim(self) -> int:
+        """Give the pages that deletes freed back to the file system; how many.
+
+        The database keeps freed pages for reuse unless told otherwise (incremental
+        auto-vacuum, set at open). This runs between write batches, outside a transaction:
+        SQLite's incremental vacuum frees one page per step, and only a script runs it to
+        the end.
+        """
+        async with self._writing:
+            before = (await self._writer.execute_fetchall("PRAGMA freelist_count"))[0][0]
+            await self._writer.executescript("PRAGMA incremental_vacuum;")
+            after = (await self._writer.execute_fetchall("PRAGMA freelist_count"))[0][0]
+        return int(before) - int(after)
 
     async def _run_batch(self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]]) -> None:
         # Optimistic first: the whole batch in one transaction, no savepoints (each one costs
@@ -322,6 +346,15 @@ async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
     # FULL: a check-in acknowledged to a trainee survives a power cut, not only a crash.
     await conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+async def _use_incremental_vacuum(conn: aiosqlite.Connection) -> None:
+    """Let deletes give pages back (Database.reclaim): set once; a file made before it is
+    rewritten once by VACUUM (instant for a new, empty one)."""
+    mode = (await conn.execute_fetchall("PRAGMA auto_vacuum"))[0][0]
+    if mode != 2:  # 2: INCREMENTAL
+        await conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        await conn.execute("VACUUM")
 
 
 async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migration]) -> list[int]:

@@ -121,11 +121,13 @@ async def mark_sent_many(tx: Tx, results: Mapping[int, tuple[int | None, datetim
     """Record many calls Telegram accepted: row id -> (message id, when sent).
 
     Whatever the row's status says now: a card dropped while its send was in flight was
-    sent all the same, and the edit that closes it needs its message id.
+    sent all the same, and the edit that closes it needs its message id. The payload is
+    not kept: the message is in the chat now, and the row only needs its key (so it is
+    never queued again), its status and its message id (so it can be edited).
     """
     await tx.executemany(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, telegram_message_id = ?,"
-        " sent_at = ? WHERE id = ?",
+        " sent_at = ?, payload = '{}' WHERE id = ?",
         [(message_id, to_db(at), row_id) for row_id, (message_id, at) in results.items()],
     )
 
@@ -221,3 +223,24 @@ async def unreached_names(db: Queryable, key_prefix: str) -> list[str]:
         (key_prefix, key_prefix + "\uffff"),
     )
     return [r[0] for r in rows]
+
+
+# Rows kept past the retention: what a feature reads back long after it was sent (the
+# over-limit notices a later decision edits, the cancellation a restored session undoes).
+_KEPT = ("leave:limit:%", "cancelled:session:%")
+
+
+async def prune(tx: Tx, before: datetime, *, at_most: int) -> int:
+    """Delete rows done with (sent, failed, unreachable, dropped) before ``before``, at most
+    ``at_most`` of them (a short write: the caller repeats); how many.
+
+    Their keys were what kept a message from being queued twice; every job that could queue
+    one again is long past its useful time by then (the retention is longer than any).
+    """
+    kept = " AND ".join("idempotency_key NOT LIKE ?" for _ in _KEPT)
+    cursor = await tx.execute(
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status != 'pending'"
+        f" AND coalesce(sent_at, created_at) < ? AND {kept} LIMIT ?)",
+        (to_db(before), *_KEPT, at_most),
+    )
+    return cursor.rowcount

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from bot.rules.locales import Locale
 from bot.rules.rating_stats import InstructorRow
+from bot.sheets import append_row
 from bot.texts import Texts
 
 
@@ -30,7 +31,8 @@ def workbook(
     book = Workbook()
     sheet = book.active
     sheet.title = label("sheet_title")
-    sheet.append(
+    append_row(
+        sheet,
         [
             label("col_instructor"),
             label("col_lectures"),
@@ -38,7 +40,7 @@ def workbook(
             *labels,
             label("col_satisfaction"),
             label("col_flag"),
-        ]
+        ],
     )
     for r in rows:
         marks = []
@@ -49,7 +51,8 @@ def workbook(
         if r.excellent:
             marks.append(label("flag_excellent", titles=list(r.excellent)))
         averages = [r.summary.averages[d] for d in dims]
-        sheet.append(
+        append_row(
+            sheet,
             [
                 r.name,
                 r.lectures,
@@ -57,7 +60,7 @@ def workbook(
                 *[None if a is None else round(a, 2) for a in averages],
                 r.summary.satisfaction,
                 "; ".join(marks),
-            ]
+            ],
         )
         sheet.cell(sheet.max_row, 4 + len(dims)).number_format = "0.0%"
     out = io.BytesIO()
