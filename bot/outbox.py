@@ -56,6 +56,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 from bot.clock import Clock
 from bot.config import Config
 from bot.outbox_http import AiohttpRequest
+from bot.texts import pages
 from storage import outbox
 from storage.db import Database, Tx
 
@@ -91,6 +92,23 @@ def message(
     if protect_content:
         payload["protect_content"] = True
     return payload
+
+
+def messages(
+    text: str, *, keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+) -> list[dict[str, Any]]:
+    """The sendMessage payloads of a text of any length: one per page (bot/texts.py), the
+    keyboard on the last. Queue page n > 1 under ``paged_key(key, n)``."""
+    cut = pages(text)
+    return [
+        message(page, keyboard=keyboard if n == len(cut) else None)
+        for n, page in enumerate(cut, start=1)
+    ]
+
+
+def paged_key(key: str, page: int) -> str:
+    """The outbox key of one page of a message: the first keeps the message's own key."""
+    return key if page == 1 else f"{key}:page:{page}"
 
 
 def photo(png: bytes, *, filename: str, caption: str) -> dict[str, Any]:

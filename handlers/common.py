@@ -6,7 +6,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from telegram import CallbackQuery, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
@@ -15,6 +22,7 @@ from bot.buttons import Button
 from bot.context import Context, Viewer
 from bot.menus import publish_person_commands
 from bot.rules.locales import Locale
+from bot.texts import pages
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,6 +32,7 @@ PRIVATE = filters.ChatType.PRIVATE
 B = TypeVar("B", bound=Button)
 PressCallback = Callable[[Update, Context, B], Awaitable[None]]
 CommandCallback = Callable[[Update, Context], Awaitable[None]]
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 class StalePress(Exception):
@@ -136,6 +145,17 @@ async def answer(
             await query.answer(text, show_alert=True if alert is None else alert)
     except TelegramError:
         _LOGGER.warning("could not answer button press %s", query.id, exc_info=True)
+
+
+async def reply_pages(
+    message: Message, text: str, *, reply_markup: ReplyMarkup | None = None
+) -> Message:
+    """Reply with a text of any length: one message per page (bot/texts.py), the markup on
+    the last, which is returned."""
+    cut = pages(text)
+    for page in cut[:-1]:
+        await message.reply_text(page)
+    return await message.reply_text(cut[-1], reply_markup=reply_markup)
 
 
 async def refresh_menu(update: Update, context: Context, viewer: Viewer, locale: Locale) -> None:

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import Context
 from bot.permissions import Capability
-from handlers.common import viewer_of
+from handlers.common import reply_pages, viewer_of
 from storage import classes
 
 # Names listed per class at most: a 900-person class must still fit one message.
@@ -31,4 +31,4 @@ async def show_roster(update: Update, context: Context) -> None:
                 "more": max(0, len(unbound) - MAX_NAMES),
             }
         )
-    await message.reply_text(context.t("roster.overview", classes=sections))
+    await reply_pages(message, context.t("roster.overview", classes=sections))

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot import permissions
 from bot.context import BotData
-from bot.outbox import message
+from bot.outbox import messages, paged_key
 from bot.permissions import Capability
 from bot.rules import checkin_code
 from handlers.checkin.views import locale_of
@@ -124,7 +124,7 @@ async def tell_followers(
     now: datetime,
     values: dict[str, Any],
 ) -> None:
-    """Queue one message to each bound person who follows the session's class."""
+    """Queue one message (in as many pages as it needs) to each bound follower of the class."""
     roles = permissions.roles_for(Capability.FOLLOW_CLASS)
     for manager in await classes.members(tx, session.class_id, roles):
         if manager.telegram_user_id is None:
@@ -132,14 +132,15 @@ async def tell_followers(
         rendered = data.texts.render(
             locale_of(manager, session, data.config.locale), text, **values
         )
-        await outbox.enqueue(
-            tx,
-            key=f"{key}:manager:{manager.person_id}",
-            chat_id=manager.telegram_user_id,
-            person_id=manager.person_id,
-            payload=message(rendered),
-            now=now,
-        )
+        for n, payload in enumerate(messages(rendered), start=1):
+            await outbox.enqueue(
+                tx,
+                key=paged_key(f"{key}:manager:{manager.person_id}", n),
+                chat_id=manager.telegram_user_id,
+                person_id=manager.person_id,
+                payload=payload,
+                now=now,
+            )
 
 
 async def mark(

@@ -18,9 +18,10 @@ from bot.buttons import RollMark, RollRefresh, keyboard, one_button
 from bot.context import Context
 from bot.permissions import Capability
 from bot.rules.attendance import MANUAL_STATUSES, is_closed
+from bot.texts import MESSAGE_LIMIT, utf16_len
 from handlers.checkin import flows
 from handlers.checkin.flows import Outcome
-from handlers.checkin.views import hhmm, roll_of, summary_values, window_of
+from handlers.checkin.views import MAX_NAMES, hhmm, roll_of, summary_values, window_of
 from handlers.common import StalePress, answer, viewer_of
 from storage import classes, forms, people, sessions
 from storage.classes import Membership
@@ -36,15 +37,22 @@ async def current_session(db: Queryable, class_id: int, now: datetime) -> Sessio
     return opened[-1] if opened else None
 
 
+# Names per status tried in turn until the roll fits one message: it is edited in place.
+_NAMES_TRIED = (MAX_NAMES, 30, 15, 5, 0)
+
+
 async def _render(context: Context, session: Session) -> tuple[str, InlineKeyboardMarkup]:
     now = context.bot_data.clock.now()
-    values = summary_values(session, await roll_of(context.db, session, now))
-    text = context.t(
-        "roll.roll",
-        **values,
-        closed=is_closed(now, window_of(session)),
-        now=hhmm(now, session),
-    )
+    roll = await roll_of(context.db, session, now)
+    for most in _NAMES_TRIED:
+        text = context.t(
+            "roll.roll",
+            **summary_values(session, roll, most),
+            closed=is_closed(now, window_of(session)),
+            now=hhmm(now, session),
+        )
+        if utf16_len(text) <= MESSAGE_LIMIT:
+            break
     return text, one_button(context.label("roll.refresh"), RollRefresh(session.id))
 
 

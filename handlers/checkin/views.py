@@ -139,10 +139,10 @@ async def roll_of(db: Queryable, session: Session, now: datetime) -> Roll:
     return result
 
 
-def summary_values(session: Session, roll: Roll) -> dict[str, object]:
+def summary_values(session: Session, roll: Roll, most: int = MAX_NAMES) -> dict[str, object]:
     """What the summary and the roll call show: counts, and names (capped) by status.
 
-    ``names[status]`` lists at most MAX_NAMES people as {"name", "late"} (the minutes late,
+    ``names[status]`` lists at most ``most`` people as {"name", "late"} (the minutes late,
     for the template to show), ``counts[status]`` is everyone, ``more[status]`` the rest.
     """
     by: dict[str, list[dict[str, object]]] = {s.value: [] for s in Status}
@@ -158,7 +158,7 @@ def summary_values(session: Session, roll: Roll) -> dict[str, object]:
         "end": hhmm(session.ends_at, session),
         "total": len(roll),
         "attended": attended,
-        "names": {key: found[:MAX_NAMES] for key, found in by.items()},
+        "names": {key: found[:most] for key, found in by.items()},
         "counts": {key: len(found) for key, found in by.items()},
-        "more": {key: max(0, len(found) - MAX_NAMES) for key, found in by.items()},
+        "more": {key: max(0, len(found) - most) for key, found in by.items()},
     }

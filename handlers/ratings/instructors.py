@@ -18,7 +18,7 @@ from telegram import Update
 from bot.context import Context, Viewer
 from bot.permissions import Capability
 from bot.rules import rating_stats
-from handlers.common import viewer_of
+from handlers.common import reply_pages, viewer_of
 from handlers.ratings import views, workbook
 from storage import ratings, sessions
 
@@ -57,14 +57,15 @@ async def show_my_ratings(update: Update, context: Context) -> None:
         )
     # Each rating counts toward satisfaction by its own form's question (handlers/ratings/views.py).
     everything = rating_stats.pool(pooled, dims)
-    await message.reply_text(
+    await reply_pages(
+        message,
         context.t(
             "ratings.myratings",
             rows=rows[:MAX_ROWS],
             satisfaction=views.percent(everything.satisfaction),
             lectures=len(closed),
             pending=len(lectures) - len(closed),
-        )
+        ),
     )
 
 
@@ -141,7 +142,8 @@ async def show_instructors(update: Update, context: Context) -> None:
         excellent_min=config.excellent_min_responses,
     )
     labels = [context.label("ratings.dimension", name=d) for d in dims]
-    await message.reply_text(
+    await reply_pages(
+        message,
         context.t(
             "ratings.instructors",
             period=label,
@@ -163,7 +165,7 @@ async def show_instructors(update: Update, context: Context) -> None:
             excellent_pct=config.excellent_pct,
             excellent_min=config.excellent_min_responses,
             pending=pending,
-        )
+        ),
     )
     await message.reply_document(
         document=workbook.workbook(

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.context import BotData
 from bot.jobs import PlannedJob
-from bot.outbox import message, photo
+from bot.outbox import message, messages, paged_key, photo
 from bot.rules import rating as rating_rules
 from bot.rules import rating_stats
 from handlers.ratings import chart, flows, views
@@ -124,7 +124,8 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
         text = views.summary_text(data.texts, locale, lecture, summary, delta, attendees)
         about = f"session:{session_id}:person:{instructor.person_id}"
         to = {"chat_id": instructor.telegram_user_id, "person_id": instructor.person_id}
-        sends.append({"key": f"rating:summary:{about}", "payload": message(text), **to})
+        for n, payload in enumerate(messages(text), start=1):  # many long comments: pages
+            sends.append({"key": paged_key(f"rating:summary:{about}", n), "payload": payload, **to})
         if png is not None:
             caption = views.chart_caption(data.texts, locale, lecture)
             payload = photo(png, filename=f"rating-{session_id}.png", caption=caption)

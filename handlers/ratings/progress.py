@@ -12,7 +12,7 @@ from bot.buttons import RateOpen, keyboard
 from bot.context import Context
 from bot.permissions import Capability
 from bot.rules import rating as rating_rules
-from handlers.common import viewer_of
+from handlers.common import reply_pages, viewer_of
 from handlers.ratings import views
 from handlers.ratings.jobs import HORIZON
 from storage import ratings, sessions
@@ -27,7 +27,7 @@ async def show_rate(update: Update, context: Context) -> None:
     message = update.effective_message
     if viewer.may(Capability.FOLLOW_RATINGS):
         followed = [m.klass.id for m in viewer.classes_where(Capability.FOLLOW_RATINGS)]
-        await message.reply_text(await _progress(context, followed))
+        await reply_pages(message, await _progress(context, followed))
     if viewer.may(Capability.RATE):
         await _trainee_list(update, context, viewer.person.id)
 
@@ -49,8 +49,10 @@ async def _trainee_list(update: Update, context: Context, person_id: int) -> Non
     if not items:
         await update.effective_message.reply_text(context.t("ratings.rate_none"))
         return
-    await update.effective_message.reply_text(
-        context.t("ratings.rate_list", items=items), reply_markup=keyboard(buttons)
+    await reply_pages(
+        update.effective_message,
+        context.t("ratings.rate_list", items=items),
+        reply_markup=keyboard(buttons),
     )
 
 

@@ -25,17 +25,18 @@ from bot.buttons import (
     one_button,
 )
 from bot.context import Context, Viewer
-from bot.outbox import message
+from bot.outbox import messages
 from bot.permissions import Capability
 from bot.rules.class_settings import from_json
 from bot.rules.locales import Locale
 from bot.rules.roles import Role
+from bot.texts import MESSAGE_LIMIT, utf16_len
 from handlers.common import StalePress, answer, viewer_of
 from handlers.reminders import flows
 from storage import audit, classes, forms, outbox
 from storage.forms import FormKind
 
-MAX_LENGTH = 3500  # Telegram allows 4096; the heading needs room
+MAX_LENGTH = 3500  # UTF-16 units: Telegram allows 4096; the heading needs room
 FormButton = AnnounceClass | AnnounceAudience | AnnounceSend | AnnounceCancel
 
 
@@ -53,15 +54,18 @@ async def start(update: Update, context: Context) -> None:
     if not body:
         await reply(context.t("announce.usage"))
         return
-    if len(body) > MAX_LENGTH:
+    if utf16_len(body) > MAX_LENGTH:  # as Telegram counts: an emoji is two
         await reply(context.t("announce.too_long", limit=MAX_LENGTH))
         return
     form: dict[str, Any] = {"text": body, "class_id": None, "audience": None}
     if len(classes_) == 1:
         form["class_id"] = next(iter(classes_))
     person_id, now = viewer.person.id, context.bot_data.clock.now()
-    await context.db.write(lambda tx: forms.save(tx, person_id, FormKind.ANNOUNCE, form, now))
     text, markup = await _preview(context, classes_, form)
+    if utf16_len(text) > MESSAGE_LIMIT:  # the preview is edited in place: one message
+        await reply(context.t("announce.too_long", limit=MAX_LENGTH))
+        return
+    await context.db.write(lambda tx: forms.save(tx, person_id, FormKind.ANNOUNCE, form, now))
     await reply(text, reply_markup=markup)
 
 
@@ -137,7 +141,7 @@ async def _send(
     data, now = context.bot_data, context.bot_data.clock.now()
     klass = next(m.klass for m in viewer.memberships if m.klass.id == class_id)
 
-    def render(locale: Locale) -> dict[str, Any]:
+    def render(locale: Locale) -> list[dict[str, Any]]:
         text = data.texts.render(
             locale,
             "announce.notice",
@@ -145,7 +149,7 @@ async def _send(
             sender=viewer.person.name,
             text=form["text"],
         )
-        return message(text)
+        return messages(text)
 
     async def op(tx: Any) -> tuple[int, int, int] | None:
         people = await classes.members(tx, class_id, _roles(audience))

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot import permissions
 from bot.context import BotData
-from bot.outbox import message
+from bot.outbox import messages
 from bot.permissions import Capability
 from bot.rules.class_settings import from_json
 from bot.rules.locales import Locale
@@ -91,7 +91,7 @@ async def _change_rows(data: BotData, s: Session, macro: str, key: str) -> list[
     people = {p.person_id: p for p in [*trainees, *teachers]}
     view = session_view(s, tuple(t.name for t in teachers))
 
-    def render(locale: Locale) -> dict[str, Any]:
-        return message(data.texts.render(locale, f"reminders.{macro}", session=view))
+    def render(locale: Locale) -> list[dict[str, Any]]:
+        return messages(data.texts.render(locale, f"reminders.{macro}", session=view))
 
     return flows.rows_for(data, people.values(), from_json(s.settings).locale, key, render)

@@ -12,20 +12,21 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import BotData
+from bot.outbox import paged_key
 from bot.rules.locales import Locale, recipient_locale
 from storage import audit, forms, outbox
 from storage.db import Tx
 from storage.forms import FormKind
 from storage.people import Recipient
 
-Render = Callable[[Locale], dict[str, Any]]
+Render = Callable[[Locale], list[dict[str, Any]]]  # the pages of a message (bot.outbox.messages)
 
 
 def rows_for(
     data: BotData, people: Iterable[Recipient], class_locale: str, key: str, render: Render
 ) -> list[dict[str, Any]]:
-    """One outbox row per bound person, rendered once per language."""
-    cache: dict[Locale, dict[str, Any]] = {}
+    """One outbox row per bound person and page, rendered once per language."""
+    cache: dict[Locale, list[dict[str, Any]]] = {}
     rows = []
     for person in people:
         if person.telegram_user_id is None:
@@ -33,14 +34,15 @@ def rows_for(
         locale = recipient_locale(person.locale, class_locale, data.config.locale)
         if locale not in cache:
             cache[locale] = render(locale)
-        rows.append(
+        rows += [
             {
-                "key": f"{key}:person:{person.person_id}",
+                "key": paged_key(f"{key}:person:{person.person_id}", n),
                 "chat_id": person.telegram_user_id,
                 "person_id": person.person_id,
-                "payload": cache[locale],
+                "payload": payload,
             }
-        )
+            for n, payload in enumerate(cache[locale], start=1)
+        ]
     return rows
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from bot import permissions
 from bot.context import BotData
 from bot.jobs import PlannedJob
-from bot.outbox import message
+from bot.outbox import messages
 from bot.permissions import Capability
 from bot.rules import reminders
 from bot.rules.class_settings import ClassSettings, from_json
@@ -101,11 +101,11 @@ def _remind(session_id: int) -> Run:
         names = await sessions.instructor_names(data.db, [s.id])
         view = session_view(s, names.get(s.id, ()))
 
-        def render(locale: Locale) -> dict[str, Any]:
+        def render(locale: Locale) -> list[dict[str, Any]]:
             text = data.texts.render(
                 locale, "reminders.remind", session=view, minutes=settings.remind_before_min
             )
-            return message(text, keyboard=checkin_button(data.texts, locale, s.id))
+            return messages(text, keyboard=checkin_button(data.texts, locale, s.id))
 
         key = f"remind:session:{s.id}:{reminders.time_key(s.starts_at)}"
         await flows.queue(data, flows.rows_for(data, trainees, settings.locale, key, render), now)
@@ -122,11 +122,11 @@ def _remind_instructors(session_id: int) -> Run:
         teachers = await sessions.instructors(data.db, s.id)
         view = session_view(s, tuple(t.name for t in teachers))
 
-        def render(locale: Locale) -> dict[str, Any]:
+        def render(locale: Locale) -> list[dict[str, Any]]:
             text = data.texts.render(
                 locale, "reminders.instructor_remind", session=view, minutes=lead
             )
-            return message(text)
+            return messages(text)
 
         key = f"remind-instructor:session:{s.id}:{reminders.time_key(s.starts_at)}"
         class_locale = from_json(s.settings).locale
@@ -156,7 +156,7 @@ def _digest(class_id: int, day: date) -> Run:
         for person in await classes.members(data.db, class_id, _TRAINEES):
             shown = [{**v, "on_leave": (person.person_id, v["id"]) in away} for v in views]
 
-            def render(locale: Locale, shown: list[dict[str, Any]] = shown) -> dict[str, Any]:
+            def render(locale: Locale, shown: list[dict[str, Any]] = shown) -> list[dict[str, Any]]:
                 text = data.texts.render(
                     locale,
                     "reminders.digest",
@@ -164,14 +164,14 @@ def _digest(class_id: int, day: date) -> Run:
                     day=day.isoformat(),
                     sessions=shown,
                 )
-                return message(text)
+                return messages(text)
 
             key = f"digest:class:{class_id}:{day.isoformat()}"
             rows += flows.rows_for(data, [person], settings.locale, key, render)
         # Those who follow the class: the day's sessions and who the bot cannot reach.
         unreachable = await classes.unreachable_names(data.db, class_id)
 
-        def render_followers(locale: Locale) -> dict[str, Any]:
+        def render_followers(locale: Locale) -> list[dict[str, Any]]:
             text = data.texts.render(
                 locale,
                 "reminders.manager_digest",
@@ -180,7 +180,7 @@ def _digest(class_id: int, day: date) -> Run:
                 sessions=views,
                 unreachable=unreachable,
             )
-            return message(text)
+            return messages(text)
 
         followers = await classes.members(data.db, class_id, _FOLLOWERS)
         key = f"digest-manager:class:{class_id}:{day.isoformat()}"

@@ -1,12 +1,14 @@
-"""A class of 900: the close summary and /roll list a capped number of names per status."""
+"""A class of 900: the close summary comes in pages, /roll in one message with fewer names."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.clock import ManualClock
+from bot.testing.entities import utf16_len
 from handlers.checkin.views import MAX_NAMES
-from storage.db import Database
+from storage.db import Database, Tx
+from storage.times import to_db
 from tests.checkin.support import S01_END, S01_START, big_class
 from tests.harness import BotHarness
 
@@ -56,3 +58,77 @@ async def test_roll_of_900_is_capped_the_same_way(
     [roll] = await boss.says("/roll")
     assert "Expected 900, here 0" in roll.text
     assert "Not checked in 900: " in roll.text and f"and {TRAINEES - MAX_NAMES} more" in roll.text
+
+
+async def _spread(db: Database, sid: int, clock: ManualClock) -> None:
+    """A quarter each late, left early, never checked out, absent: four long lists."""
+    late = to_db(S01_START + timedelta(minutes=20))
+    early = to_db(S01_END - timedelta(minutes=60))
+    rows = await db.fetchall(
+        "SELECT person_id FROM memberships WHERE role = 'trainee' ORDER BY person_id"
+    )
+
+    async def op(tx: Tx) -> None:
+        for n, (pid,) in enumerate(rows):
+            kind = n % 4
+            if kind == 3:
+                continue  # absent
+            out = early if kind == 1 else (None if kind == 2 else to_db(S01_END))
+            await tx.execute(
+                "INSERT INTO attendance (session_id, person_id, checkin_at, checkin_method,"
+                " checkout_at, updated_at) VALUES (?, ?, ?, 'none', ?, ?)",
+                (sid, pid, late, out, to_db(clock.now())),
+            )
+
+    await db.write(op)
+
+
+async def test_a_summary_too_long_for_one_message_comes_in_pages(
+    bot: BotHarness, db: Database, clock: ManualClock
+) -> None:
+    boss = bot.person("Manager", language_code="en")
+    sid = await big_class(
+        db,
+        trainees=TRAINEES,
+        starts_at=S01_START,
+        ends_at=S01_END,
+        now=clock.now(),
+        manager_user_id=boss.id,
+    )
+    await _spread(db, sid, clock)
+    await boss.says("/help")
+    clock.set(S01_END + timedelta(minutes=30))
+    await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    refused = [c for c in bot.telegram.calls_of("sendMessage") if not c.ok]
+    assert refused == []  # every page within Telegram's 4,096 units
+    start = next(i for i, m in enumerate(boss.chat()) if "attendance summary" in (m.text or ""))
+    pages = [m for m in boss.chat()[start:] if m.from_bot and "leave limit" not in m.text]
+    assert len(pages) >= 2  # the summary, in pages (the limit warnings follow it)
+    text = "\n".join(m.text for m in pages)
+    for label in ("Late", "Left early", "No check-out", "Absent"):
+        assert f"{label} (225): Trainee with a long name" in text
+    statuses = await db.fetchall(
+        "SELECT status FROM outbox WHERE idempotency_key LIKE ?",
+        (f"checkin:summary:session:{sid}:%",),
+    )
+    assert {s[0] for s in statuses} == {"sent"}
+
+
+async def test_a_roll_too_long_for_one_message_lists_fewer_names(
+    bot: BotHarness, db: Database, clock: ManualClock
+) -> None:
+    boss = bot.person("Manager", language_code="en")
+    sid = await big_class(
+        db,
+        trainees=TRAINEES,
+        starts_at=S01_START,
+        ends_at=S01_END,
+        now=clock.now(),
+        manager_user_id=boss.id,
+    )
+    await _spread(db, sid, clock)
+    clock.set(S01_END + timedelta(minutes=30))
+    [roll] = await boss.says("/roll")  # one message: it is refreshed in place
+    assert utf16_len(roll.text) <= 4096 and "more" in roll.text
+    assert [m for m in bot.telegram.calls_of("sendMessage") if not m.ok] == []

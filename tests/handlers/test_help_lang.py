@@ -177,3 +177,50 @@ async def test_with_the_people_table_broken_telegrams_language_decides(
     assert reply.text.startswith("Sorry, something went wrong")
     [reply] = await chinese.says("/start")
     assert "抱歉" in reply.text
+
+
+async def test_the_roster_of_many_classes_comes_in_pages(bot: BotHarness, db) -> None:
+    from storage.times import to_db
+
+    stamp = to_db(bot.app.bot_data.clock.now())
+
+    async def op(tx) -> None:  # an admin of five classes of 100 people who have not bound
+        admin = await tx.insert(
+            "INSERT INTO people (name, phone, invite_code, created_at, updated_at)"
+            " VALUES ('管理员', '13312345678', 'inv-admin', ?, ?)",
+            (stamp, stamp),
+        )
+        for c in range(5):
+            class_id = await tx.insert(
+                "INSERT INTO classes (name, start_date, end_date, timezone, created_at,"
+                " updated_at) VALUES (?, '2026-12-07', '2026-12-11', 'Asia/Shanghai', ?, ?)",
+                (f"第{c}期领导干部专题研修班", stamp, stamp),
+            )
+            await tx.execute(
+                "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'admin')",
+                (class_id, admin),
+            )
+            for n in range(100):
+                pid = await tx.insert(
+                    "INSERT INTO people (name, phone, invite_code, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (
+                        f"第{c}期学员某某某某某某某某某某{n:03d}",
+                        f"185{c:02d}000{n:03d}",
+                        f"i{c}-{n}",
+                        stamp,
+                        stamp,
+                    ),
+                )
+                await tx.execute(
+                    "INSERT INTO memberships (class_id, person_id, role) VALUES (?, ?, 'trainee')",
+                    (class_id, pid),
+                )
+
+    await db.write(op)
+    admin = bot.person()
+    await admin.shares_contact("13312345678")
+    pages = await admin.says("/roster")
+    assert len(pages) >= 2 and [c for c in bot.telegram.calls if not c.ok] == []
+    text = "\n".join(p.text for p in pages)
+    assert all(f"第{c}期领导干部专题研修班" in text for c in range(5))

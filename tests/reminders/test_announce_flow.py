@@ -146,3 +146,19 @@ async def test_an_admin_announces_in_each_recipients_language(bot, db, clock, ex
         assert notice.startswith("Notice") and "孙丽" in notice
     await admin.presses_button(admin.last(), "查看送达情况")
     assert "已送达：3 人" in admin.last().text
+
+
+async def test_the_length_is_counted_as_telegram_counts_it(bot, db, clock, example_class):
+    manager = await bind(bot, phone_of(example_class, "李红梅"))
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    [refused] = await manager.says("/announce " + "🎓" * 2100)  # 2,100 characters, 4,200 units
+    assert "太长" in refused.text and await forms(db) == 0
+    [preview] = await manager.says("/announce " + "🎓" * 1700)  # 3,400 units: fits
+    await manager.presses_button(preview, "仅学员")
+    await manager.presses_button(
+        manager.last(),
+        next(label for label in manager.last().button_texts if label.startswith("📣")),
+    )
+    await bot.deliver_outbox()
+    assert [c for c in bot.telegram.calls if not c.ok] == []
+    assert "🎓" * 1700 in wang.last().text
