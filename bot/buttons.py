@@ -68,6 +68,11 @@ class Button:
         return data
 
 
+def kinds() -> tuple[type[Button], ...]:
+    """Every kind of button there is."""
+    return tuple(_KINDS.values())
+
+
 def code_of(data: object) -> str | None:
     """The kind's code of callback data of our version, without decoding the fields."""
     if not isinstance(data, str) or not data.startswith(VERSION + _SEP):

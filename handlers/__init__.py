@@ -16,7 +16,10 @@ PLANNERS: tuple[Planner, ...] = (
 )
 
 # What a class import found in the audit log is told to (bot/scheduler.py).
-IMPORT_WATCHERS: tuple[ImportWatcher, ...] = (*reminders.IMPORT_WATCHERS,)
+IMPORT_WATCHERS: tuple[ImportWatcher, ...] = (
+    *reminders.IMPORT_WATCHERS,
+    *leave.IMPORT_WATCHERS,
+)
 
 # Group -2 runs first for every update and resolves who is speaking (context.viewer); group
 # -1 hands a message to the form waiting for it; the features are group 0.

@@ -14,7 +14,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, BaseHandler, CommandHandler, filters
 
 from bot import buttons, permissions
@@ -145,6 +145,38 @@ async def answer(
             await query.answer(text, show_alert=True if alert is None else alert)
     except TelegramError:
         _LOGGER.warning("could not answer button press %s", query.id, exc_info=True)
+
+
+# What Telegram answers an edit that has nothing to do: the same text again (a second
+# press), or a message the bot can no longer edit (too old, deleted, not its own).
+_UNEDITABLE = ("not modified", "can't be edited", "not found")
+
+
+async def drop_keyboard(query: CallbackQuery) -> None:
+    """Take the buttons off the pressed message, if they are still there (best effort)."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if not any(reason in str(error).lower() for reason in _UNEDITABLE):
+            raise
+
+
+async def edit_or_send(
+    query: CallbackQuery, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show ``text`` on the pressed message; as a new message if that one cannot be edited."""
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as error:
+        reason = str(error).lower()
+        if "not modified" in reason:
+            return  # the same press twice: it says so already
+        if not any(cause in reason for cause in _UNEDITABLE):
+            raise
+        if query.message is not None:
+            await query.get_bot().send_message(
+                query.message.chat.id, text, reply_markup=reply_markup
+            )
 
 
 async def reply_pages(

@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import NamedTuple
+from xml.etree import ElementTree
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -21,7 +23,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 from bot.importer.columns import header_key
 from bot.importer.model import SHEETS, Problem
 
-Cell = str | int | float | bool | datetime | date | time
+
+class Uncalculated(NamedTuple):
+    """A formula cell whose value the file does not hold (never opened and saved in Excel)."""
+
+    formula: str
+
+
+Cell = str | int | float | bool | datetime | date | time | Uncalculated
 
 
 class RawRow(NamedTuple):
@@ -75,18 +84,39 @@ def _expected(sheet: str, suffix: str = "") -> str:
     return " / ".join(name + suffix for name in SHEET_NAMES[sheet])
 
 
+# What a damaged or truncated workbook raises, at opening or later while its rows are read.
+_DAMAGED = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    InvalidFileException,
+    KeyError,
+    ValueError,
+    TypeError,
+    ElementTree.ParseError,
+)
+
+
 def _read_workbook(path: Path) -> tuple[Sheets, list[Problem]]:
     try:
-        # read_only streams rows instead of building every cell; data_only gives the values
-        # Excel last calculated rather than the formulas.
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-        return {}, [_source_problem("unreadable", path, reason=str(error) or type(error).__name__)]
+        return _read_sheets(path)
+    except _DAMAGED as error:
+        reason = str(error) or type(error).__name__
+        return {}, [_source_problem("unreadable", path, reason=reason)]
+
+
+def _read_sheets(path: Path) -> tuple[Sheets, list[Problem]]:
+    # read_only streams rows instead of building every cell; data_only gives the values
+    # Excel last calculated rather than the formulas. The formulas are read beside them to
+    # tell an empty cell from a formula whose value the file does not hold.
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    formulas = load_workbook(path, read_only=True, data_only=False)
     sheets: Sheets = {}
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     try:
-        for worksheet in workbook.worksheets:
+        for worksheet, written in zip(workbook.worksheets, formulas.worksheets, strict=True):
             sheet = _sheet_for(worksheet.title)
             if sheet is None:
                 continue  # instructions, lookups and other sheets a school keeps alongside
@@ -97,12 +127,19 @@ def _read_workbook(path: Path) -> tuple[Sheets, list[Problem]]:
             # The stored dimensions can be wrong in files other programs wrote; without
             # them openpyxl reads every row there is.
             worksheet.reset_dimensions()
-            rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+            written.reset_dimensions()
+            rows = zip(
+                worksheet.iter_rows(values_only=True),
+                written.iter_rows(values_only=True),
+                strict=False,
+            )
             sheets[sheet] = _non_blank(
-                (number, tuple(map(_xlsx_cell, row))) for number, row in rows
+                (number, tuple(map(_xlsx_cell, values, _padded(formulas_row, len(values)))))
+                for number, (values, formulas_row) in enumerate(rows, start=1)
             )
     finally:
         workbook.close()
+        formulas.close()
     found = ", ".join(worksheet.title for worksheet in workbook.worksheets)
     for sheet in SHEETS:
         if sheet not in seen:
@@ -122,7 +159,13 @@ def _duplicate(sheet: str, first: str, second: str) -> Problem:
     return Problem("duplicate_sheet", sheet, None, None, {"first": first, "second": second})
 
 
-def _xlsx_cell(value: object) -> Cell | None:
+def _padded(row: tuple[object, ...], width: int) -> tuple[object, ...]:
+    return row + (None,) * (width - len(row))
+
+
+def _xlsx_cell(value: object, formula: object = None) -> Cell | None:
+    if value is None and isinstance(formula, str) and formula.startswith("="):
+        return Uncalculated(formula)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):

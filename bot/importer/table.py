@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.importer.columns import Header, find_header
 from bot.importer.model import Problem
-from bot.importer.readers import Cell, RawRow
+from bot.importer.readers import Cell, RawRow, Uncalculated
 from bot.importer.values import text
 
 Progress = Callable[[str, int, int], None]
@@ -23,6 +23,7 @@ class Table:
     rows: list[RawRow]
     problems: list[Problem] = field(default_factory=list)
     empty: bool = False  # the sheet has no rows at all, not even a header
+    _uncalculated: set[tuple[int, str]] = field(default_factory=set)  # cells already reported
 
     def has(self, column: str) -> bool:
         """Whether the sheet has this column."""
@@ -33,11 +34,21 @@ class Table:
         return self.header.written.get(column, column)
 
     def cell(self, row: RawRow, column: str) -> Cell | None:
-        """The row's value in a column, None if empty or the sheet has no such column."""
+        """The row's value in a column, None if empty or the sheet has no such column.
+
+        A formula whose value the file does not hold is None too, and a problem that says
+        so (once per cell), rather than the "required" a blank would get.
+        """
         position = self.header.index.get(column)
         if position is None or position >= len(row.values):
             return None
-        return row.values[position]
+        value = row.values[position]
+        if isinstance(value, Uncalculated):
+            if (row.number, column) not in self._uncalculated:
+                self._uncalculated.add((row.number, column))
+                self.problem(row, column, "uncalculated_formula", formula=value.formula[:60])
+            return None
+        return value
 
     def text(self, row: RawRow, column: str) -> str:
         """The row's value in a column as text, '' if empty."""
@@ -47,7 +58,7 @@ class Table:
         """The value of a required cell; an empty one is a problem."""
         value = self.cell(row, column)
         # A missing column is reported once for the sheet, not again on every row.
-        if value is None and self.has(column):
+        if value is None and self.has(column) and (row.number, column) not in self._uncalculated:
             self.problem(row, column, "missing_value")
         return value
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.importer.readers import Cell
+from bot.importer.readers import Cell, Uncalculated
 
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
 _DATE_ONLY = re.compile(_DATE)
@@ -24,8 +24,8 @@ _LIST_SEPARATORS = re.compile(r"[,，、;；]")
 
 def text(value: Cell | None) -> str:
     """A cell as text, as a person would read it: '' when empty, 3 rather than 3.0."""
-    if value is None:
-        return ""
+    if value is None or isinstance(value, Uncalculated):
+        return ""  # an uncalculated formula is reported where the cell is read (table.py)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

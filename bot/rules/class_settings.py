@@ -57,7 +57,8 @@ rating_min_responses            测评最少人数    3            a session's f
                                                              comments are shown to no one until
                                                              this many rated it (below: only the
                                                              count), nor pooled into any table,
-                                                             so no rating can be traced back
+                                                             so no rating can be traced back;
+                                                             3 at least
 rating_dimensions               测评维度        content,     the questions of the rating form, in
                                                 teaching,    order, separated by commas; each
                                                 relevance,   one's wording is the ``dimension``
@@ -88,6 +89,9 @@ from functools import lru_cache
 from typing import Any, Final, Literal, get_args
 
 from bot.rules.locales import Locale, parse_locale
+
+# The fewest answers a lecture's figures may be shown from (rating_min_responses).
+MIN_RATING_RESPONSES: Final = 3
 
 CheckinMode = Literal["none", "code", "location", "code+location"]
 CHECKIN_MODES: Final[tuple[CheckinMode, ...]] = get_args(CheckinMode)
@@ -286,6 +290,8 @@ def from_json(text: str | None) -> ClassSettings:
             values[item.name] = _dimensions(",".join(map(str, value)))
         else:
             values[item.name] = _PARSERS[item.name](str(value))
+    if "rating_min_responses" in values:  # stored by a release that allowed fewer
+        values["rating_min_responses"] = max(MIN_RATING_RESPONSES, values["rating_min_responses"])
     return replace(ClassSettings(), **values)
 
 
@@ -411,7 +417,9 @@ _PARSERS: Final[dict[str, Callable[[str], Any]]] = {
     "remind_before_min": _whole(0),
     "instructor_remind_before_min": _whole(0),
     "rating_window_minutes": _whole(0),
-    "rating_min_responses": _whole(1),
+    # Fewer than three answers would let a class manager, who sees who has not answered,
+    # tell who gave which scores: three is the least a class may set.
+    "rating_min_responses": _whole(MIN_RATING_RESPONSES),
     "rating_dimensions": _dimensions,
     "locale": _locale,
 }

@@ -58,6 +58,15 @@ def digest_window(day: date, digest_time: time, zone: str) -> Window:
     return Window(at, max(until, at + timedelta(minutes=1)))
 
 
+def minutes_left(starts_at: datetime, now: datetime) -> int:
+    """Whole minutes until a start, as a reminder says them (0: it starts now).
+
+    A reminder is sent when it is due, or late when the bot was down: it says the time
+    actually left, never the configured lead.
+    """
+    return max(0, int((starts_at - now).total_seconds() // 60))
+
+
 def time_key(moment: datetime) -> str:
     """A compact UTC stamp for idempotency keys: a moved session gets new keys."""
     return moment.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M")

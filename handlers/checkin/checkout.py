@@ -13,7 +13,7 @@ from bot.rules.attendance import CheckoutVerdict, checkout_verdict
 from handlers.checkin import flows
 from handlers.checkin.record import pressed_session
 from handlers.checkin.views import choice_keyboard, hhmm, settings_of, window_of
-from handlers.common import viewer_of
+from handlers.common import drop_keyboard, viewer_of
 from storage import attendance, sessions
 from storage.sessions import Session
 
@@ -68,9 +68,11 @@ async def pressed_checkout(
     """The which-session and the confirm-leaving-early buttons."""
     session = await pressed_session(update, context, button.session_id)
     confirmed = isinstance(button, CheckOutEarly)
-    if confirmed:
-        await update.callback_query.edit_message_reply_markup(None)
     await _checkout(update, context, context.viewer.person.id, session, confirmed=confirmed)
+    if confirmed:
+        # Only once the check-out is recorded: if this edit fails (a double tap found the
+        # button gone), the check-out stands.
+        await drop_keyboard(update.callback_query)
 
 
 async def _checkout(
@@ -111,12 +113,11 @@ async def _checkout(
     if row.checkout_at is None:  # pragma: no cover - the conditional update cannot miss here
         await message.reply_text(context.t("checkin.checkout_closed", title=session.title))
         return
-    name = "checkin.checked_out" if recorded else "checkin.already_out"
+    when = hhmm(row.checkout_at, session)
+    if not recorded:  # a second press, or Telegram delivering the first again
+        await message.reply_text(context.t("checkin.already_out", title=session.title, time=when))
+        return
+    early = row.checkout_at < w.checkout_opens
     await message.reply_text(
-        context.t(
-            name,
-            title=session.title,
-            time=hhmm(row.checkout_at, session),
-            early=row.checkout_at < w.checkout_opens,
-        )
+        context.t("checkin.checked_out", title=session.title, time=when, early=early)
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot import permissions
 from bot.buttons import RollMark, RollRefresh, keyboard, one_button
@@ -22,7 +21,7 @@ from bot.texts import MESSAGE_LIMIT, utf16_len
 from handlers.checkin import flows
 from handlers.checkin.flows import Outcome
 from handlers.checkin.views import MAX_NAMES, hhmm, roll_of, summary_values, window_of
-from handlers.common import StalePress, answer, viewer_of
+from handlers.common import StalePress, answer, edit_or_send, viewer_of
 from storage import classes, forms, people, sessions
 from storage.classes import Membership
 from storage.db import Queryable
@@ -84,11 +83,7 @@ async def pressed_refresh(update: Update, context: Context, button: RollRefresh)
         raise StalePress
     text, markup = await _render(context, session)
     await answer(query)
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
+    await edit_or_send(query, text, reply_markup=markup)
 
 
 async def _ask_mark(

@@ -22,10 +22,12 @@ from bot.buttons import (
 )
 from handlers import inputs
 from handlers.common import on_command, on_press
-from handlers.leave import ask, back, decide, dismissal, jobs
+from handlers.leave import ask, back, changes, decide, dismissal, jobs
 from storage.forms import FormKind
 
 PLANNERS = (jobs.plan,)
+# Told of every class import the scheduler finds in the audit log (another process made it).
+IMPORT_WATCHERS = (changes.close_requests_of_removed,)
 
 
 def register(app: Application) -> None:

@@ -46,7 +46,7 @@ async def _decide(
 ) -> Outcome:
     viewer = viewer_of(context)
     query = update.callback_query
-    own_chat = query.message.chat.id if query is not None and query.message else None
+    pressed = (query.message.chat.id, query.message.message_id) if query and query.message else None
     return await context.db.write(
         lambda tx: decisions.decide(
             tx,
@@ -59,7 +59,7 @@ async def _decide(
             decision=decision,
             reason=reason,
             now=context.bot_data.clock.now(),
-            own_chat=own_chat,
+            pressed=pressed,
         )
     )
 
@@ -142,7 +142,7 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
             decision="reject",
             reason=reason,
             now=context.bot_data.clock.now(),
-            own_chat=None,
+            pressed=None,
         )
         if outcome in (Outcome.DONE, Outcome.CLOSED, Outcome.STALE):
             # Decided, by this person or someone faster: the reason has nowhere to go.

@@ -63,7 +63,7 @@ async def decide(
     decision: str,
     reason: str | None,
     now: datetime,
-    own_chat: int | None,
+    pressed: tuple[int, int] | None,
 ) -> Outcome:
     """Record a decision and queue everything it causes."""
     refusal, request = await check_decider(tx, request_id, level, person_id)
@@ -95,7 +95,7 @@ async def decide(
     )
     info = await class_info(tx, request.class_id)
     assert info is not None
-    await notify.close_cards(tx, data, info, request_id, level, now, skip_chat=own_chat)
+    await notify.close_cards(tx, data, info, request_id, level, now, skip=pressed)
     after = await leave.get_request(tx, request_id)
     assert after is not None
     view = await request_view(tx, info, after, now)
@@ -171,7 +171,7 @@ async def record_limit_decision(
     decision: LimitDecision,
     reason: str | None,
     now: datetime,
-    own_chat: int | None,
+    pressed: tuple[int, int] | None,
 ) -> Outcome:
     """Record the decision and edit the other deciders' notices to show it."""
     refusal, info = await check_limit(tx, class_id, person_id, decider_id, now)
@@ -204,7 +204,7 @@ async def record_limit_decision(
     values = await decided_view(tx, info, person_id, now)
     base = leave.limit_notice_key(class_id, person_id, 100)
     for sent in await leave.limit_notices(tx, class_id, person_id):
-        if sent.chat_id == own_chat:
+        if (sent.chat_id, sent.message_id) == pressed:
             continue  # the handler edits the presser's own notice at once
         who = await people.recipient(tx, sent.person_id) if sent.person_id else None
         text = data.texts.render(

@@ -52,7 +52,7 @@ async def pressed(update: Update, context: Context, button: LimitDecide) -> None
         "now": now,
     }
     if button.decision is LimitDecision.DISMISSED:
-        own_chat = query.message.chat.id if query.message else None
+        pressed = (query.message.chat.id, query.message.message_id) if query.message else None
         outcome = await context.db.write(
             lambda tx: decisions.record_limit_decision(
                 tx,
@@ -61,7 +61,7 @@ async def pressed(update: Update, context: Context, button: LimitDecide) -> None
                 decider_id=viewer.person.id,
                 decision=button.decision,
                 reason=None,
-                own_chat=own_chat,
+                pressed=pressed,
                 **common,
             )
         )
@@ -112,7 +112,7 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
             decision=LimitDecision.CONTINUES,
             reason=text,
             now=context.bot_data.clock.now(),
-            own_chat=None,
+            pressed=None,
         )
         if outcome is not Outcome.DUPLICATE:
             # Nothing left to record (recording drops it too): the reason has nowhere to go.

@@ -98,12 +98,13 @@ async def close_cards(
     level: int,
     now: datetime,
     *,
-    skip_chat: int | None = None,
+    skip: tuple[int, int] | None = None,
 ) -> None:
     """Edit every card of a level to show how it ended; drop those not sent yet.
 
-    ``skip_chat`` is the presser's chat: their own card (one per chat and level) is edited
-    by the handler at once. A card still pending may be in flight at this very moment, so
+    ``skip`` is the pressed message (chat, message id): the handler edits it at once. Every
+    other card is closed, the presser's own included when they decided on a card /pending
+    sent them again. A card still pending may be in flight at this very moment, so
     dropping it is not enough: its edit names the card's outbox row (``edit_of``) and
     follows it if it was sent after all; if the drop came first, the edit is dropped too.
     """
@@ -112,7 +113,7 @@ async def close_cards(
         return
     view = await request_view(tx, info, request, now)
     for card in await leave.cards(tx, request_id, level):
-        if card.chat_id == skip_chat:
+        if skip is not None and (card.chat_id, card.message_id) == skip:
             continue
         if card.status == "pending":
             await outbox.mark_failed(tx, card.outbox_id, "dropped", "request closed before sending")

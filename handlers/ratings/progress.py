@@ -67,6 +67,10 @@ async def _progress(context: Context, class_ids: list[int]) -> str:
         people = await ratings.attendees(context.db, lecture.id)
         done = await ratings.responders(context.db, lecture.id)
         pending = [p.name for p in people if p.person_id not in done]
+        # A manager who also gave the lecture sees the counts only: who has not answered,
+        # next to the figures their summary shows, would tell them who answered what.
+        teachers = {t.person_id for t in await sessions.instructors(context.db, lecture.id)}
+        own = viewer_of(context).person.id in teachers
         shown.append(
             {
                 "title": lecture.title,
@@ -74,8 +78,9 @@ async def _progress(context: Context, class_ids: list[int]) -> str:
                 "responses": len(people) - len(pending),
                 "attendees": len(people),
                 "closes": views.local(w.closes, lecture),
-                "pending": pending[:MAX_NAMES],
-                "more": max(0, len(pending) - MAX_NAMES),
+                "pending": [] if own else pending[:MAX_NAMES],
+                "more": 0 if own else max(0, len(pending) - MAX_NAMES),
+                "own": own,
             }
         )
     if not shown:

@@ -102,9 +102,8 @@ def _remind(session_id: int) -> Run:
         view = session_view(s, names.get(s.id, ()))
 
         def render(locale: Locale) -> list[dict[str, Any]]:
-            text = data.texts.render(
-                locale, "reminders.remind", session=view, minutes=settings.remind_before_min
-            )
+            left = reminders.minutes_left(s.starts_at, now)
+            text = data.texts.render(locale, "reminders.remind", session=view, minutes=left)
             return messages(text, keyboard=checkin_button(data.texts, locale, s.id))
 
         key = f"remind:session:{s.id}:{reminders.time_key(s.starts_at)}"
@@ -118,13 +117,13 @@ def _remind_instructors(session_id: int) -> Run:
         s = await _due(data, session_id, lambda c: c.instructor_remind_before_min, now)
         if s is None:
             return
-        lead = from_json(s.settings).instructor_remind_before_min
         teachers = await sessions.instructors(data.db, s.id)
         view = session_view(s, tuple(t.name for t in teachers))
 
         def render(locale: Locale) -> list[dict[str, Any]]:
+            left = reminders.minutes_left(s.starts_at, now)
             text = data.texts.render(
-                locale, "reminders.instructor_remind", session=view, minutes=lead
+                locale, "reminders.instructor_remind", session=view, minutes=left
             )
             return messages(text)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from bot.buttons import CheckIn
+from bot.buttons import CheckIn, CheckOutEarly
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
+from bot.testing import Fault
 from storage.db import Database, Tx
 from storage.imports import apply_plan
 from storage.times import to_db
@@ -232,3 +233,31 @@ async def test_a_session_moved_after_it_was_cached_uses_the_new_times(
     [reply] = await third.says("/checkin")
     assert "已签到" not in reply.text
     assert len(await attendance_rows(db)) == 2
+
+
+async def test_an_early_checkout_confirmed_twice_or_redelivered_records_once(
+    bot: BotHarness, db: Database, clock: ManualClock, example_class: ClassPlan
+) -> None:
+    await set_settings(db, checkin_mode="none")
+    user = await trainee(bot, example_class)
+    clock.set(S01_START)
+    await user.says("/checkin")
+    clock.set(S01_END - timedelta(minutes=40))
+    [ask] = await user.says("/checkout")
+    data = CheckOutEarly(await session_id(db)).pack()
+    # Telegram fails the edit that takes the button away: the check-out stands all the same.
+    bot.telegram.fail_next("editMessageReplyMarkup", Fault.server_error(500))
+    update = bot.telegram.press(user.id, ask.message_id, data)
+    await bot.feed(user, update)
+    first = (await attendance_rows(db))[0]
+    assert first[4] == "2026-12-07T02:50:00+00:00" and first[5] == "early"
+    clock.advance(timedelta(minutes=1))
+    [again] = await user.presses(ask.message_id, data)  # a double tap, a minute later
+    await bot.redeliver(user, update)  # and Telegram delivering the first press again
+    assert (await attendance_rows(db))[0] == first  # the first check-out, once
+    assert "已经签退过了" in again.text
+    # Both presses were answered (a redelivered one cannot be answered twice: Telegram refuses).
+    answered = {
+        c.params["callback_query_id"] for c in bot.telegram.calls_of("answerCallbackQuery") if c.ok
+    }
+    assert len(answered) >= 2

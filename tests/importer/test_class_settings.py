@@ -176,7 +176,8 @@ def test_a_bad_time_of_day(text: str) -> None:
         ("late_grace_min", "2.5", "bad_integer", {"min": "0"}),
         ("late_grace_min", "五", "bad_integer", {"min": "0"}),
         ("venue_radius_m", "0", "bad_integer", {"min": "1"}),
-        ("rating_min_responses", "0", "bad_integer", {"min": "1"}),
+        ("rating_min_responses", "0", "bad_integer", {"min": "3"}),
+        ("rating_min_responses", "2", "bad_integer", {"min": "3"}),
         ("venue_lon", "181", "out_of_range", {"min": "-180", "max": "180"}),
         ("venue_lat", "north", "bad_number", {}),
         ("leave_second_level_hours", "0", "out_of_range", {"min": "0", "max": "∞"}),
@@ -286,3 +287,9 @@ def test_every_bad_setting_is_listed(write_source: Writer, good_sheets: Sheets) 
         'class row 2, column double_checkin: "maybe" should be yes or no'
         " (or true/false, 1/0, 是/否)."
     )
+
+
+def test_a_stored_threshold_below_three_reads_as_three() -> None:
+    # A class imported by a release that allowed 1 or 2: never fewer than three now.
+    assert from_json('{"rating_min_responses": 1}').rating_min_responses == 3
+    assert from_json('{"rating_min_responses": 5}').rating_min_responses == 5

@@ -669,3 +669,30 @@ def test_a_title_row_above_the_header_in_a_csv(
     assert [p.row for p in plan.people] == [3, 4, 5, 6]
     good_sheets["roster"][4][2] = "班长"  # 李强, on spreadsheet row 5 under the title
     assert where(refused(write_csv(good_sheets))) == [("unknown_role", "roster", 5, "角色")]
+
+
+def test_a_truncated_or_damaged_workbook_is_a_clear_problem_never_a_traceback(
+    write_xlsx: Writer, good_sheets: Sheets, tmp_path: Path
+) -> None:
+    good = write_xlsx(good_sheets).read_bytes()
+    damaged = bytearray(good)
+    middle = len(good) // 2
+    damaged[middle : middle + 64] = b"\x00" * 64  # a disk error in the middle
+    for n, data in enumerate((good[: len(good) // 2], good[:-40], bytes(damaged))):
+        path = tmp_path / f"broken{n}.xlsx"
+        path.write_bytes(data)
+        problems = refused(path)
+        assert [p.code for p in problems] == ["unreadable"], n
+        for locale in ("zh", "en"):
+            assert str(path) in describe_problem(Texts(), locale, problems[0])
+
+
+def test_a_formula_the_file_holds_no_value_for_says_so(
+    write_xlsx: Writer, good_sheets: Sheets
+) -> None:
+    # openpyxl, like many scripts, writes a formula without its value: Excel never ran it.
+    sheets = edit(good_sheets, "roster", 3, "姓名", '=CONCATENATE("王","芳")')
+    problems = refused(write_xlsx(sheets))
+    assert where(problems) == [("uncalculated_formula", "roster", 3, "姓名")]
+    text = describe_problem(Texts(), "zh", problems[0])
+    assert "公式" in text and "CONCATENATE" in text and "必填" not in text

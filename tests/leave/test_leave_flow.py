@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,8 +18,10 @@ from bot.testing import FakeRequest, FakeTelegram
 from storage import forms
 from storage.db import Database
 from storage.forms import FormKind
+from storage.imports import apply_plan
 from tests.harness import BotHarness, Person, session_id
 from tests.leave.helpers import (
+    TRAINEE_PHONE,
     alert,
     ask,
     audit_actions,
@@ -414,3 +417,39 @@ async def test_a_card_in_flight_when_another_manager_decides_is_closed_too(
     assert "已批准" in own.text and not own.button_texts
     failed = await db.fetchone("SELECT count(*) FROM outbox WHERE status = 'failed'")
     assert failed[0] == 0
+
+
+async def test_deciding_on_a_card_pending_sent_again_closes_the_first_card_too(
+    bot: BotHarness, example_class: ClassPlan, db: Database
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    first = card_of(people.manager, request_id)  # the card the outbox brought
+    replies = await people.manager.says("/pending")  # the same card, sent again
+    await people.manager.presses_button(replies[-1], "✅ 批准")
+    await bot.deliver_outbox()
+    again = shown(people.manager, first.message_id)
+    assert again.edited and not again.button_texts and "已批准" in again.text
+    assert not shown(people.manager, replies[-1].message_id).button_texts
+
+
+async def test_a_trainee_taken_off_the_roster_has_their_pending_leave_closed(
+    bot: BotHarness, example_class: ClassPlan, db: Database, clock: ManualClock
+) -> None:
+    people = await cast(bot)
+    request_id = await ask(bot, people.trainee, "S03")
+    await bot.deliver_outbox()
+    card = card_of(people.manager, request_id)
+    plan = replace(
+        example_class, people=tuple(p for p in example_class.people if p.phone != TRAINEE_PHONE)
+    )
+    await apply_plan(db, plan, clock.now())  # the re-import, as another process makes it
+    await bot.app.bot_data.scheduler.check_changes()
+    await bot.deliver_outbox()
+    assert await status_of(db, request_id) == "cancelled"
+    assert "leave.close_removed" in await audit_actions(db, request_id)
+    closed = shown(people.manager, card.message_id)
+    assert closed.edited and not closed.button_texts
+    await bot.app.bot_data.scheduler.check_changes()  # looking again changes nothing
+    assert (await audit_actions(db, request_id)).count("leave.close_removed") == 1

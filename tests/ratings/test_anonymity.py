@@ -196,3 +196,15 @@ async def test_once_enough_answered_the_figures_show(scene: Scene) -> None:
         shown = received(scene, viewer).everything()
         for name in scene.trainee_names:
             assert name not in shown, name
+
+
+async def test_the_lectures_own_instructor_never_sees_who_has_not_rated(scene: Scene) -> None:
+    # 陈志远 gave S01 and is a class manager too: /rate shows him the counts, not the names.
+    await ended(scene)
+    await rate(scene.trainees[0], (5, 5, 5, 5))
+    scene.clock.set(S01_END + timedelta(hours=2))
+    [progress] = await scene.instructor.says("/rate")
+    assert "已评 1 / 4 人" in progress.text and "尚未评分 3 人" in progress.text
+    assert not any(name in progress.text for name in scene.trainee_names)
+    [other] = await scene.manager.says("/rate")  # a manager who did not give it: the names
+    assert all(name in other.text for name in scene.trainee_names[1:4])

@@ -216,3 +216,21 @@ async def test_a_class_with_its_own_times(bot, db, clock, example_plan):
     rows = await db.fetchall("SELECT idempotency_key, created_at FROM outbox ORDER BY id")
     created = {key.split(":person:")[0]: at for key, at in rows}
     assert created[f"remind:session:{s01}:20261207T0030"] == to_db(moments[trainees])
+
+
+async def test_a_late_reminder_says_the_time_actually_left(bot, db, clock, example_class):
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    chen = await bind(bot, phone_of(example_class, "陈志远"))  # teaches S01
+    # The bot was down at 08:15; it comes back at 08:27: three minutes are left, not fifteen.
+    clock.set(S01_START - timedelta(minutes=3))
+    await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    assert "3 分钟后开始" in wang.last().text and "15 分钟" not in wang.last().text
+    assert "3 分钟后开始" in chen.last().text
+    li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
+    clock.set(S01_START + timedelta(hours=6, seconds=-30))  # back half a minute before S02
+    await bot.run_due_jobs()
+    await bot.deliver_outbox()
+    [zh] = [m.text for m in wang.chat() if m.from_bot and "上课提醒" in (m.text or "")][-1:]
+    [en] = [m.text for m in li.chat() if m.from_bot and "Reminder" in (m.text or "")]
+    assert "马上开始" in zh and "starting now" in en
