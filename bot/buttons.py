@@ -213,6 +213,13 @@ class CheckOutEarly(Button, code="ce"):
 
 
 @dataclass(frozen=True)
+class CodeShow(Button, code="cs"):
+    """/code with two sessions open: show this session's code (and QR code)."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
 class RollRefresh(Button, code="rr"):
     """Show the roll of this session again, as it stands now."""
 
@@ -226,6 +233,35 @@ class RollMark(Button, code="rm"):
     session_id: int
     person_id: int
     status: Status
+
+
+@dataclass(frozen=True)
+class RollShow(Button, code="rv"):
+    """Switch the roll call to this session (another of the same day, or a past one)."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
+class RollDays(Button, code="rd"):
+    """The days of a class with sessions so far, to pick one for the roll call."""
+
+    class_id: int
+
+
+@dataclass(frozen=True)
+class RollDay(Button, code="ry"):
+    """The sessions of one local day (ISO date) of a class, to pick one for the roll call."""
+
+    class_id: int
+    day: str
+
+
+@dataclass(frozen=True)
+class RollEdit(Button, code="re"):
+    """Correct someone's status in this session: the manager types who and why next."""
+
+    session_id: int
 
 
 # -- leave -----------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import permissions
 from bot.context import BotData
-from bot.outbox import message
+from bot.outbox import caption_edit, message
 from bot.permissions import Capability
 from bot.rules import checkin_code
-from handlers.checkin.views import locale_of
+from handlers.checkin.views import hhmm, locale_of, status_at, window_of
 from handlers.leave import limit as leave_limit
 from storage import attendance, audit, classes, forms, outbox, people, updates
 from storage.attendance import AttendanceRow
@@ -32,6 +33,7 @@ class Outcome(StrEnum):
     DONE = "done"
     STALE = "stale"  # the session, the person or the mark is not what the press says
     DUPLICATE = "duplicate"  # this update was handled before
+    NOT_BEGUN = "not_begun"  # a session whose check-in has not opened: nothing to correct
 
 
 async def check_in(
@@ -64,12 +66,54 @@ async def check_out(
     return recorded, await attendance.record_of(tx, session_id, person_id)
 
 
+async def keep_code_display(
+    tx: Tx,
+    person_id: int,
+    session_id: int,
+    display: dict[str, Any],
+    moved_text: str,
+    now: datetime,
+) -> None:
+    """Keep a new live /code message; the one it replaces (same manager and session) stops
+    being renewed and says where the code went, so no stale code stays on a screen."""
+    old = await forms.get(tx, person_id, FormKind.CODE_DISPLAY, session_id=session_id)
+    await forms.save(tx, person_id, FormKind.CODE_DISPLAY, display, now, session_id=session_id)
+    if old is None or old["message_id"] == display["message_id"]:
+        return
+    photo = bool(old.get("photo"))
+    await outbox.enqueue(
+        tx,
+        key=f"checkin:code:session:{session_id}:message:{old['message_id']}:moved",
+        chat_id=int(old["chat_id"]),
+        person_id=person_id,
+        method="editMessageCaption" if photo else "editMessageText",
+        payload={
+            "message_id": int(old["message_id"]),
+            **(caption_edit(moved_text) if photo else message(moved_text)),
+        },
+        now=now,
+    )
+
+
 async def save_proofs(
     tx: Tx, person_id: int, session_id: int, proofs: Sequence[str], now: datetime
 ) -> None:
     """Keep what a check-in has proven so far, and to which session."""
     data = {"session_id": session_id, "proofs": sorted(proofs)}
     await forms.save(tx, person_id, FormKind.CHECKIN_PROOF, data, now)
+
+
+async def save_checkout_proofs(
+    tx: Tx,
+    person_id: int,
+    session_id: int,
+    proofs: Sequence[str] | set[str],
+    failures: int,
+    now: datetime,
+) -> None:
+    """Keep what a check-out has proven so far, to which session, and its wrong codes."""
+    data = {"session_id": session_id, "proofs": sorted(proofs), "failures": failures}
+    await forms.save(tx, person_id, FormKind.CHECKOUT_PROOF, data, now)
 
 
 async def count_wrong_code(
@@ -144,6 +188,7 @@ async def tell_followers(
 
 async def mark(
     tx: Tx,
+    data: BotData,
     *,
     update_id: int,
     actor: str,
@@ -156,37 +201,104 @@ async def mark(
     """Write a class manager's hand marking, with its reason, to the record and the audit log.
 
     The marking waits in a form (kind ``checkin.mark``) for its status button; the form,
-    the manager's role and the trainee's are checked here, as the marking is written.
-    Returns the outcome and the marking's reason.
+    the manager's role and the trainee's are checked here, as the marking is written, and
+    the session must have begun its check-in (a past session may be corrected, a session
+    still to come has nothing to correct). Returns the outcome and the marking's reason.
     """
     form = await forms.get(tx, manager_id, FormKind.ROLL_MARK)
     if (
         form is None
-        or (form["session_id"], form["person_id"]) != (session.id, person_id)
+        or form.get("step") == "who"
+        or (form["session_id"], form.get("person_id")) != (session.id, person_id)
+        or session.cancelled
         or not await permissions.holds(tx, Capability.MARK_ATTENDANCE, session.class_id, manager_id)
         or not await permissions.holds(tx, Capability.CHECK_IN, session.class_id, person_id)
     ):
         return Outcome.STALE, ""
     reason = str(form["reason"])
+    if window_of(session).checkin_opens > now:
+        return Outcome.NOT_BEGUN, reason
     if not await updates.claim(tx, update_id, now):
         return Outcome.DUPLICATE, reason
-    before = await attendance.record_of(tx, session.id, person_id)
+    await correct(
+        tx,
+        data,
+        actor=actor,
+        actor_id=manager_id,
+        session=session,
+        person_id=person_id,
+        status=status,
+        reason=reason,
+        action="attendance.override",
+        key=f"checkin:mark:update:{update_id}",
+        now=now,
+    )
+    await forms.drop(tx, manager_id, FormKind.ROLL_MARK)
+    return Outcome.DONE, reason
+
+
+async def correct(
+    tx: Tx,
+    data: BotData,
+    *,
+    actor: str,
+    actor_id: int,
+    session: Session,
+    person_id: int,
+    status: str,
+    reason: str,
+    action: str,
+    key: str,
+    now: datetime,
+) -> str:
+    """Set a person's status in a session by hand; the audit log keeps before, after, who
+    and why, and the person is told. Returns the status before.
+
+    Whoever may do it was checked by the caller, in this transaction.
+    """
+    before = (await status_at(tx, session, person_id, now)).status.value
+    record = await attendance.record_of(tx, session.id, person_id)
     await attendance.set_override(
-        tx, session.id, person_id, status=status, reason=reason, by=manager_id, now=now
+        tx, session.id, person_id, status=status, reason=reason, by=actor_id, now=now
     )
     await audit.record(
         tx,
         at=now,
         actor=actor,
-        actor_id=manager_id,
-        action="attendance.override",
+        actor_id=actor_id,
+        action=action,
         class_id=session.class_id,
         subject=f"attendance:session:{session.id}:person:{person_id}",
         details={
+            "before": before,
+            "after": status,
             "status": status,
             "reason": reason,
-            "previous": before.override_status if before else None,
+            "previous": record.override_status if record else None,
         },
     )
-    await forms.drop(tx, manager_id, FormKind.ROLL_MARK)
-    return Outcome.DONE, reason
+    who = await people.recipient(tx, person_id)
+    by = await people.by_id(tx, actor_id)
+    if who is not None and who.telegram_user_id is not None:
+        local = session.starts_at.astimezone(ZoneInfo(session.timezone))
+        text = data.texts.render(
+            locale_of(who, session, data.config.locale),
+            "roll.corrected",
+            title=session.title,
+            class_name=session.class_name,
+            day=local.date(),
+            start=hhmm(session.starts_at, session),
+            before=before,
+            after=status,
+            reason=reason,
+            by=by.name if by else None,
+        )
+        await outbox.enqueue(
+            tx,
+            key=f"{key}:tell:{person_id}",
+            chat_id=who.telegram_user_id,
+            person_id=person_id,
+            payload=message(text),
+            now=now,
+        )
+    return before

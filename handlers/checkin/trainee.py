@@ -7,7 +7,7 @@ from telegram import Update
 from bot.buttons import CheckIn
 from bot.context import Context
 from bot.rules.attendance import CheckinVerdict, checkin_verdict
-from handlers.checkin import proofs
+from handlers.checkin import codes, proofs
 from handlers.checkin.record import pressed_session, trainee_sessions
 from handlers.checkin.views import choice_keyboard, hhmm, open_for_checkin, window_of
 
@@ -31,7 +31,7 @@ async def checkin_command(update: Update, context: Context) -> None:
             await message.reply_text(context.t("checkin.no_session"))
         return
     if context.args:
-        await proofs.code_typed(update, context, person_id, candidates, " ".join(context.args))
+        await codes.code_typed(update, context, person_id, candidates, " ".join(context.args))
         return
     if len(candidates) > 1:
         keyboard = choice_keyboard(context, CheckIn, candidates)

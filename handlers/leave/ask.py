@@ -30,6 +30,9 @@ async def start(update: Update, context: Context) -> None:
     viewer = viewer_of(context)
     message = update.effective_message
     classes = viewer.classes_where(Capability.ASK_LEAVE)
+    if not classes:
+        await message.reply_text(context.t("leave.no_class"))
+        return
     now = context.bot_data.clock.now()
     until = now + timedelta(days=rules.PICK_DAYS_AHEAD)
     for membership in classes:  # the first class with sessions still to come

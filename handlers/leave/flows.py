@@ -21,6 +21,7 @@ from bot.context import BotData
 from bot.permissions import Capability
 from bot.rules import leave as rules
 from bot.rules import leave_limit
+from bot.rules.class_settings import DEFAULT_LEAVE_TYPE
 from handlers.leave import notify
 from handlers.leave.views import class_info, request_view
 from storage import attendance, audit, forms, leave, sessions, updates
@@ -100,6 +101,7 @@ async def send_request(
         hours=leave_limit.total(s.hours for s in covered),
         levels_required=levels,
         now=now,
+        leave_type=form.get("leave_type", DEFAULT_LEAVE_TYPE),
     )
     if request_id is None:
         return Outcome.TAKEN

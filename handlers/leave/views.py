@@ -104,11 +104,14 @@ async def tally_of(db: Queryable, info: ClassInfo, person_id: int, now: datetime
         if info.settings.absence_counts_toward_limit
         else Fraction(0)
     )
+    by_type = await leave.approved_hours(db, info.row.id, person_id)
+    counted, uncounted = leave_limit.split_counted(by_type, info.settings.leave_type_counts)
     return Tally(
         await sessions.class_hours(db, info.row.id),
         info.settings.leave_limit_ratio,
-        await leave.approved_hours(db, info.row.id, person_id),
+        counted,
         missed,
+        uncounted,
     )
 
 

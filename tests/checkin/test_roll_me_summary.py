@@ -59,7 +59,7 @@ async def test_monitor_sees_but_cannot_mark_and_trainee_cannot_see(
     assert "只能查看" in reply.text
     user = await trainee(bot, example_class)
     [reply] = await user.says("/roll")
-    assert "只有班主任和纪律委员" in reply.text
+    assert "只有班主任、纪律委员和管理员" in reply.text
     assert await attendance_rows(db) == []
 
 

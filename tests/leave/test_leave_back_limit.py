@@ -237,6 +237,6 @@ async def test_withdrawn_leave_is_not_counted_and_warnings_are_not_repeated(
     await people.trainee.presses(1, LeaveCancel(request_id).pack())
     request = await leave.get_request(db, request_id)
     assert request.status == "withdrawn"
-    assert await leave.approved_hours(db, request.class_id, request.person_id) == 0
+    assert await leave.approved_hours(db, request.class_id, request.person_id) == {}
     await approved(bot, people.trainee, people.manager, "S04")
     assert count(people.trainee, "已超过上限的 50%") == 1
