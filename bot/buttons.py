@@ -298,6 +298,13 @@ class LeaveForm(Button, code="lf"):
 
 
 @dataclass(frozen=True)
+class LeaveKind(Button, code="lk"):
+    """The type of the leave being written: the index of one of the class's leave_types."""
+
+    index: int
+
+
+@dataclass(frozen=True)
 class LeaveApprove(Button, code="la"):
     """Approve a leave request at one level."""
 

@@ -79,6 +79,14 @@ class Tally:
             self.class_hours, self.ratio, self.approved + request_hours, self.missed, self.uncounted
         )
 
+    def replacing(self, missed: Fraction) -> Tally:
+        """The tally with these hours of absence taken out (leave after the fact covering
+        them is about to count them as leave instead)."""
+        missed = min(missed, self.missed)
+        return Tally(
+            self.class_hours, self.ratio, self.approved, self.missed - missed, self.uncounted
+        )
+
     def over(self) -> bool:
         """Whether the total is past the limit (the dismissal case)."""
         return is_past(self.used, self.limit, 100)

@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.permissions import Capability
 from bot.rules import leave as leave_rules
 from bot.rules.attendance import MANUAL_STATUSES
+from bot.rules.names import named
 from handlers.checkin import flows
 from handlers.checkin.flows import Outcome
 from handlers.checkin.views import current_session, window_of
@@ -32,19 +33,6 @@ from storage.sessions import Session
 _TRAINEES = permissions.roles_for(Capability.CHECK_IN)
 
 
-def _named(member: Recipient, text: str) -> str | None:
-    """The reason, if the text starts by naming this trainee (the full name, or at least the
-    last four digits of the phone number) followed by it; else None."""
-    after = text[len(member.name) : len(member.name) + 1]
-    if text.startswith(member.name) and (not after or after.isspace()):
-        return text[len(member.name) :].strip()
-    who, _, rest = text.partition(" ")
-    digits = "".join(ch for ch in who if ch.isdigit())
-    if len(digits) >= 4 and digits == who and member.phone.endswith(digits):
-        return rest.strip()
-    return None
-
-
 async def _find(
     update: Update, context: Context, found_in: list[ClassRow], text: str
 ) -> tuple[ClassRow, Recipient, str] | None:
@@ -54,7 +42,7 @@ async def _find(
     matches = []
     for klass in found_in:
         for member in await classes.members(context.db, klass.id, _TRAINEES):
-            reason = _named(member, text)
+            reason = named(member.name, member.phone, text)
             if reason is not None:
                 matches.append((klass, member, reason))
     who = text.split(maxsplit=1)[0] if text.split() else text

@@ -21,7 +21,8 @@ from bot.rules import leave as rules
 from bot.rules import leave_limit
 from bot.rules.leave_limit import LimitDecision
 from handlers.leave import notify
-from handlers.leave.views import ClassInfo, absent_trainees, class_info, tally_of
+from handlers.leave.figures import absent_trainees, tally_of
+from handlers.leave.info import ClassInfo, class_info
 from storage import attendance, audit, leave, outbox, people, sessions
 from storage.db import Tx
 from storage.leave import LeaveRequest
