@@ -213,6 +213,21 @@ class CheckOutEarly(Button, code="ce"):
 
 
 @dataclass(frozen=True)
+class MeSessions(Button, code="ms"):
+    """/me: one's sessions of a class with each one's status (a new message)."""
+
+    class_id: int
+
+
+@dataclass(frozen=True)
+class MePage(Button, code="mp"):
+    """Another page of the list of one's sessions (the message is edited in place)."""
+
+    class_id: int
+    page: int
+
+
+@dataclass(frozen=True)
 class CodeShow(Button, code="cs"):
     """/code with two sessions open: show this session's code (and QR code)."""
 
@@ -341,6 +356,64 @@ class LimitDecide(Button, code="ll"):
     class_id: int
     person_id: int
     decision: LimitDecision
+
+
+# -- corrections (补卡) ------------------------------------------------------------------------
+
+
+class FixStepKind(StrEnum):
+    """A step button of the correction request being written."""
+
+    SKIP = "skip"  # no evidence attached
+    SEND = "send"  # send the previewed request
+    ABORT = "abort"  # drop the form
+
+
+@dataclass(frozen=True)
+class FixOpen(Button, code="fo"):
+    """Start a correction request (the /me button; /fix does the same)."""
+
+
+@dataclass(frozen=True)
+class FixPick(Button, code="fp"):
+    """The session a correction request is about."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
+class FixStatus(Button, code="fu"):
+    """The status a correction request asks for."""
+
+    status: Status
+
+
+@dataclass(frozen=True)
+class FixStep(Button, code="fx"):
+    """A step of the correction request being written."""
+
+    step: FixStepKind
+
+
+@dataclass(frozen=True)
+class FixApprove(Button, code="fa"):
+    """Approve a correction request (a class manager)."""
+
+    correction_id: int
+
+
+@dataclass(frozen=True)
+class FixReject(Button, code="fr"):
+    """Reject a correction request (the reason is asked next)."""
+
+    correction_id: int
+
+
+@dataclass(frozen=True)
+class FixCancel(Button, code="fc"):
+    """Cancel one's pending correction request."""
+
+    correction_id: int
 
 
 # -- ratings ---------------------------------------------------------------------------------

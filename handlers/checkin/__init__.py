@@ -57,6 +57,7 @@ def register(app: Application) -> None:
     on_press(app, marks.pressed_mark, RollMark)
     inputs.accept(app, FormKind.ROLL_MARK, marks.typed)
     on_command(app, "me", me.me_command, refusal="me.not_trainee")
+    on_press(app, me.pressed_sessions, buttons.MeSessions, buttons.MePage)
     if app.job_queue is not None:
         # Derived from the database on every run, so a restart only re-creates this job.
         app.job_queue.run_repeating(

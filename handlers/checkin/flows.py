@@ -250,9 +250,10 @@ async def correct(
     action: str,
     key: str,
     now: datetime,
+    notice: str = "roll.corrected",
 ) -> str:
     """Set a person's status in a session by hand; the audit log keeps before, after, who
-    and why, and the person is told. Returns the status before.
+    and why, and the person is told (``notice``: the text). Returns the status before.
 
     Whoever may do it was checked by the caller, in this transaction.
     """
@@ -283,7 +284,7 @@ async def correct(
         local = session.starts_at.astimezone(ZoneInfo(session.timezone))
         text = data.texts.render(
             locale_of(who, session, data.config.locale),
-            "roll.corrected",
+            notice,
             title=session.title,
             class_name=session.class_name,
             day=local.date(),

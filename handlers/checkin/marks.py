@@ -20,6 +20,7 @@ from bot.permissions import Capability
 from bot.rules import leave as leave_rules
 from bot.rules.attendance import MANUAL_STATUSES
 from bot.rules.names import named
+from handlers import inputs
 from handlers.checkin import flows
 from handlers.checkin.flows import Outcome
 from handlers.checkin.views import current_session, window_of
@@ -151,7 +152,7 @@ async def typed(update: Update, context: Context, found: list[Form]) -> bool:
         await message.reply_text(context.t("roll.duplicate"))
         return True
     manager_id = viewer_of(context).person.id
-    if form.data.get("step") != "who" or await _newer_form(context, manager_id, form):
+    if form.data.get("step") != "who" or await inputs.superseded(context, form):
         return False
     session = await sessions.by_id(context.db, int(form.data["session_id"]))
     klass = await classes.by_id(context.db, session.class_id) if session else None
@@ -161,28 +162,6 @@ async def typed(update: Update, context: Context, found: list[Form]) -> bool:
     if named is not None:
         await _choose_status(update, context, manager_id, session, named[1], named[2])
     return True
-
-
-# Forms of other features that wait for typed text: the newest intent takes the text.
-_WAITING_FOR_TEXT = frozenset(
-    {
-        FormKind.LEAVE,
-        FormKind.LEAVE_REJECT,
-        FormKind.LEAVE_LIMIT,
-        FormKind.CORRECTION,
-        FormKind.CORRECTION_REJECT,
-        FormKind.ANNOUNCE,
-    }
-)
-
-
-async def _newer_form(context: Context, person_id: int, form: Form) -> bool:
-    """Whether the person opened another form waiting for text since this one (a leave
-    card's Reject after ✏️, say): that one takes the text."""
-    return any(
-        f.kind in _WAITING_FOR_TEXT and f.updated_at > form.updated_at
-        for f in await forms.of_person(context.db, person_id)
-    )
 
 
 async def pressed_mark(update: Update, context: Context, button: RollMark) -> None:
