@@ -358,6 +358,16 @@ class LimitDecide(Button, code="ll"):
     decision: LimitDecision
 
 
+# -- the at-risk view -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskShow(Button, code="rz"):
+    """The at-risk list of a class (the button of the 80% warning)."""
+
+    class_id: int
+
+
 # -- corrections (补卡) ------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from handlers import (
     leave,
     ratings,
     reminders,
+    risk,
 )
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
@@ -52,6 +53,7 @@ def register(app: Application) -> None:
     leave.register(app)
     corrections.register(app)
     ratings.register(app)
+    risk.register(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

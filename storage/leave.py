@@ -407,6 +407,7 @@ class Attended:
     checkout_at: datetime | None
     override_status: str | None
     on_leave: bool  # covered by the person's approved leave
+    session_id: int | None = None
 
 
 _ON_LEAVE = (
@@ -425,6 +426,7 @@ def _attended(row: Any) -> Attended:
         from_db(row[5]) if row[5] else None,
         row[6],
         bool(row[7]),
+        row[8] if len(row) > 8 else None,
     )
 
 
@@ -438,6 +440,22 @@ async def closed_sessions_of(
         " FROM sessions s LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = ?"
         " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?",
         (person_id, person_id, person_id, class_id, to_db(now)),
+    )
+    return [_attended(r) for r in rows]
+
+
+async def trainees_of_class(db: Queryable, class_id: int, ended_by: datetime) -> list[Attended]:
+    """Every active trainee's record of every session of the class (not cancelled) ended
+    by ``ended_by``, in one read (the at-risk view of a class of 900)."""
+    rows = await db.fetchall(
+        "SELECT m.person_id, s.starts_at, s.ends_at, s.hours, a.checkin_at, a.checkout_at,"
+        f" a.override_status, {_ON_LEAVE.format(person='m.person_id')}, s.id"
+        " FROM sessions s JOIN memberships m ON m.class_id = s.class_id"
+        "   AND m.role = 'trainee' AND m.active = 1"
+        " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = m.person_id"
+        " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?"
+        " ORDER BY m.person_id, s.starts_at",
+        (class_id, to_db(ended_by)),
     )
     return [_attended(r) for r in rows]
 
