@@ -3,10 +3,12 @@
 Modules: trainee (/checkin and its button), scan (扫码签到: the QR code's /start link),
 proofs (what a check-in must prove, a location shared), codes (a code typed or scanned),
 record (the steps every check-in shares), checkout (/checkout), checkout_proofs (the proof a
-check-out asks for), code (the manager's /code with its QR code), roll (/roll and hand
-markings), me (/me); flows (the work inside one transaction), views (rules of a session, the
-roll, keyboards, summaries, the QR image), jobs (the close summary and the code refresh),
-sessions (the hot path's cache of today's sessions).
+check-out asks for), code (the manager's /code with its QR code), roll (/roll: the session
+running, other sessions and days), marks (hand markings and corrections from the roll
+call), me (/me in class hours and the list of sessions); flows and marking (the work
+inside one transaction), views (rules of a session, the roll, keyboards, summaries, the QR
+image), jobs (the close summary and the code refresh), sessions (the hot path's cache of
+today's sessions).
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ the trainee sees their class manager, who can mark them by hand.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.context import Context
@@ -24,7 +26,7 @@ from storage.forms import FormKind
 from storage.sessions import Session
 
 
-async def _form(context: Context, person_id: int, session: Session) -> dict:
+async def _form(context: Context, person_id: int, session: Session) -> dict[str, Any]:
     form = await forms.get(context.db, person_id, FormKind.CHECKOUT_PROOF)
     return form if form and form.get("session_id") == session.id else {}
 
@@ -68,9 +70,12 @@ async def _save(
     )
 
 
-async def awaiting(context: Context, person_id: int, proof: str) -> Session | None:
-    """The session whose check-out waits for this proof from the person, if any."""
-    form = await forms.get(context.db, person_id, FormKind.CHECKOUT_PROOF)
+async def awaiting(
+    context: Context, person_id: int, proof: str, form: dict[str, Any] | None = None
+) -> Session | None:
+    """The session whose check-out waits for this proof from the person (their form, read
+    here unless given), if any."""
+    form = form or await forms.get(context.db, person_id, FormKind.CHECKOUT_PROOF)
     if form is None or proof in form.get("proofs", []):
         return None
     session = await sessions.by_id(context.db, int(form["session_id"]))

@@ -10,6 +10,8 @@ session it belongs to, and a wrong one counts against every session it could hav
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.context import Context
@@ -36,26 +38,31 @@ async def code_text(update: Update, context: Context) -> None:
     """
     viewer = viewer_of(context)
     typed = update.effective_message.text or ""
-    if viewer.person is not None:
-        person_id = viewer.person.id
-        leaving = await checkout_proofs.awaiting(context, person_id, "code")
+    person = viewer.person
+    # One read for both forms a code may be for: this runs for every code of a class.
+    mine = {f.kind: f.data for f in await forms.of_person(context.db, person.id)} if person else {}
+    if person is not None and FormKind.CHECKOUT_PROOF in mine:
+        leaving = await checkout_proofs.awaiting(
+            context, person.id, "code", mine[FormKind.CHECKOUT_PROOF]
+        )
         if leaving is not None:
-            if await checkout_proofs.code_given(update, context, person_id, leaving, typed):
-                await checkout.resume(update, context, person_id, leaving)
+            if await checkout_proofs.code_given(update, context, person.id, leaving, typed):
+                await checkout.resume(update, context, person.id, leaving)
             return
+    proof = mine.get(FormKind.CHECKIN_PROOF)
     if checkin_code.normalise(typed) is None and (
-        viewer.person is None or not await _awaiting_code(context, viewer.person.id)
+        person is None or not await _awaiting_code(context, proof)
     ):
         await fallback.unknown_message(update, context)
         return
     found = await proofs.open_needing(update, context, "code")
     if found is not None:
-        await code_typed(update, context, *found, typed)
+        await code_typed(update, context, *found, typed, proof=proof)
 
 
-async def _awaiting_code(context: Context, person_id: int) -> bool:
-    """Whether the person's check-in waits for a code: /checkin asked and none given yet."""
-    form = await forms.get(context.db, person_id, FormKind.CHECKIN_PROOF)
+async def _awaiting_code(context: Context, form: dict[str, Any] | None) -> bool:
+    """Whether the person's check-in waits for a code (their proof form): /checkin asked and
+    none given yet."""
     if form is None or "code" in form.get("proofs", []):
         return False
     session = await sessions.by_id(context.db, int(form["session_id"]))
@@ -68,10 +75,9 @@ async def _awaiting_code(context: Context, person_id: int) -> bool:
     )
 
 
-async def chosen_among(context: Context, person_id: int, found: list[Session]) -> Session | None:
+def chosen_among(proof: dict[str, Any] | None, found: list[Session]) -> Session | None:
     """The session among these the trainee chose to check in to (their proof form), if any."""
-    form = await forms.get(context.db, person_id, FormKind.CHECKIN_PROOF)
-    return next((s for s in found if form and form.get("session_id") == s.id), None)
+    return next((s for s in found if proof and proof.get("session_id") == s.id), None)
 
 
 async def code_typed(
@@ -82,9 +88,11 @@ async def code_typed(
     typed: str,
     *,
     chosen: Session | None = None,
+    proof: dict[str, Any] | None = None,
 ) -> None:
-    """A code for the chosen session (else for one of the candidates): prove it, or count
-    it as wrong; the code of another open session changes nothing."""
+    """A code for the chosen session (given, else the one of the trainee's proof form, else
+    any of the candidates): prove it, or count it as wrong; the code of another open
+    session changes nothing."""
     message = update.effective_message
     now = context.bot_data.clock.now()
     candidates = [s for s in candidates if "code" in proofs_needed(s)]
@@ -95,7 +103,7 @@ async def code_typed(
         # Not six digits: no code can match it, so it is not counted as a wrong one.
         await message.reply_text(context.t("checkin.malformed_code"))
         return
-    chosen = chosen or await chosen_among(context, person_id, candidates)
+    chosen = chosen or chosen_among(proof, candidates)
     targets = [chosen] if chosen is not None else candidates
     for session in targets:
         if checkin_code.verify(session.secret, typed, now):

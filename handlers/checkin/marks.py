@@ -4,7 +4,7 @@
 whose check-in has opened (past ones included: Moodle's "edit any session") asks the manager
 to type who and why. The mark waits in a form (kind ``checkin.mark``): first for who and why
 (step ``who``), then for its status button. It is written with the audit log's before,
-after, who and why, and the person is told (handlers/checkin/flows.py ``correct``).
+after, who and why, and the person is told (handlers/checkin/marking.py ``correct``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.rules import leave as leave_rules
 from bot.rules.attendance import MANUAL_STATUSES
 from bot.rules.names import named
 from handlers import inputs
-from handlers.checkin import flows
+from handlers.checkin import marking
 from handlers.checkin.flows import Outcome
 from handlers.checkin.views import current_session, window_of
 from handlers.common import StalePress, answer, viewer_of
@@ -172,7 +172,7 @@ async def pressed_mark(update: Update, context: Context, button: RollMark) -> No
     if session is None or button.status not in MANUAL_STATUSES:
         raise StalePress
     outcome, reason = await context.db.write(
-        lambda tx: flows.mark(
+        lambda tx: marking.mark(
             tx,
             context.bot_data,
             update_id=update.update_id,

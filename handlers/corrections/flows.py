@@ -5,7 +5,7 @@ it: a trainee of the session's class asks, within the class's correction_days an
 (correction_max); a class manager of the class decides, never on their own request; the
 first decision wins (storage/corrections.py). An approval writes the asked status as a
 hand marking, with the audit log's before, after, who and why, and tells the trainee
-(handlers/checkin/flows.py ``correct``). The update is claimed in the same transaction, so
+(handlers/checkin/marking.py ``correct``). The update is claimed in the same transaction, so
 a redelivered update changes nothing twice.
 """
 
@@ -19,7 +19,7 @@ from bot import permissions
 from bot.context import BotData
 from bot.permissions import Capability
 from bot.rules.attendance import Status
-from handlers.checkin import flows as checkin_flows
+from handlers.checkin import marking
 from handlers.checkin.views import settings_of, status_at
 from handlers.corrections import notify
 from handlers.corrections.views import ASKABLE, CORRECTABLE, open_for_correction
@@ -180,7 +180,7 @@ async def decide(
     session = await sessions.by_id(tx, request.session_id)
     key = f"correction:{correction_id}:decided"
     if approve and session is not None:
-        await checkin_flows.correct(
+        await marking.correct(
             tx,
             data,
             actor=actor,
