@@ -29,7 +29,7 @@ from handlers.checkin.views import (
     proofs_needed,
 )
 from handlers.common import StalePress, answer, viewer_of
-from storage import sessions
+from storage import sessions, updates
 from storage.sessions import Session
 
 _NEAR = timedelta(days=1)  # check-in opens at most a day before a session
@@ -76,7 +76,14 @@ async def pressed_show(update: Update, context: Context, button: CodeShow) -> No
 
 
 async def _show(update: Update, context: Context, person_id: int, session: Session) -> None:
-    """Send the session's code message (protected: it cannot be forwarded) and keep it live."""
+    """Send the session's code message (protected: it cannot be forwarded) and keep it live.
+
+    A redelivered update shows nothing more: its message went out the first time, and a
+    second one would be a code message nobody keeps current.
+    """
+    if await updates.was_processed(context.db, update.update_id):
+        await update.effective_message.reply_text(context.t("checkin.code_duplicate"))
+        return
     now = context.bot_data.clock.now()
     username = context.bot.username
     sent = await update.effective_message.reply_photo(
@@ -94,5 +101,7 @@ async def _show(update: Update, context: Context, person_id: int, session: Sessi
     }
     moved = context.t("checkin.code_moved", title=session.title)
     await context.db.write(
-        lambda tx: flows.keep_code_display(tx, person_id, session.id, display, moved, now)
+        lambda tx: flows.keep_code_display(
+            tx, update.update_id, person_id, session.id, display, moved, now
+        )
     )

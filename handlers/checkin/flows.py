@@ -67,6 +67,7 @@ async def check_out(
 
 async def keep_code_display(
     tx: Tx,
+    update_id: int,
     person_id: int,
     session_id: int,
     display: dict[str, Any],
@@ -75,6 +76,7 @@ async def keep_code_display(
 ) -> None:
     """Keep a new live /code message; the one it replaces (same manager and session) stops
     being renewed and says where the code went, so no stale code stays on a screen."""
+    await updates.claim(tx, update_id, now)  # a redelivery shows nothing more (code.py)
     old = await forms.get(tx, person_id, FormKind.CODE_DISPLAY, session_id=session_id)
     await forms.save(tx, person_id, FormKind.CODE_DISPLAY, display, now, session_id=session_id)
     if old is None or old["message_id"] == display["message_id"]:

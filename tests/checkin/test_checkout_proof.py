@@ -36,6 +36,7 @@ async def test_checkout_asks_for_the_code_and_records_once_it_is_given(
     clock.set(S01_END)
     [ask] = await user.says("/checkout")
     assert "签退也需要签到码" in ask.text
+    await bot.restart()  # the check-out's form waits in the database
     before = await table_rows(db, *RECORD_TABLES)
     [wrong] = await user.says(
         "000000" if checkin_code.code_at(secret, clock.now()) != "000000" else "111111"
@@ -164,4 +165,19 @@ async def test_a_static_point_is_refused_for_check_in_when_live_only(
     before = await table_rows(db, *RECORD_TABLES, "forms")
     [refused] = await bot.feed(user, bot.telegram.send_location(user.id, *VENUE))
     assert "实时位置" in refused.text
+    assert await table_rows(db, *RECORD_TABLES, "forms") == before
+
+
+async def test_a_checkout_that_is_over_asks_for_no_proof(
+    bot: BotHarness, db: Database, clock: ManualClock, example_class: ClassPlan
+) -> None:
+    await set_settings(db, checkin_mode="code", checkout_proof="yes")
+    secret = await secret_of(db, await session_id(db))
+    user = await trainee(bot, example_class)
+    clock.set(S01_START)
+    await user.says(checkin_code.code_at(secret, clock.now()))
+    clock.set(S01_END + timedelta(minutes=30))  # the check-out window is closed
+    before = await table_rows(db, *RECORD_TABLES, "forms")
+    [reply] = await user.says("/checkout")
+    assert "没有可以签到的课程" in reply.text or "签退时间已过" in reply.text
     assert await table_rows(db, *RECORD_TABLES, "forms") == before

@@ -103,6 +103,8 @@ async def test_roll_of_a_day_by_date(
     assert "12月8日 的课程" in listed.text
     [none] = await boss.says("/roll 12-12")
     assert "没有课程" in none.text
+    [usage] = await boss.says("/roll 13-45")  # no day: read as a name without a reason
+    assert "/roll 姓名或手机号 原因" in usage.text
 
 
 async def test_corrections_that_change_nothing(

@@ -174,6 +174,24 @@ async def test_an_invite_link_still_binds(
     assert name in reply.text and "绑定" in reply.text
 
 
+async def test_a_redelivered_code_command_shows_nothing_more(
+    bot: BotHarness, db: Database, clock: ManualClock, example_class: ClassPlan
+) -> None:
+    clock.set(S01_START)
+    boss = await manager(bot, example_class)
+    update = bot.telegram.send_text(boss.id, "/code")
+    [shown] = await bot.feed(boss, update)
+    before = await table_rows(db, *RECORD_TABLES, "forms")
+    [again] = await bot.redeliver(boss, update)
+    assert "签到码已在上方显示" in again.text
+    assert await table_rows(db, *RECORD_TABLES, "forms") == before
+    await bot.restart()  # the live message is kept in the database
+    clock.advance(timedelta(minutes=1))
+    assert await refresh_displays(bot.app.bot_data, clock.now()) == 1
+    await bot.deliver_outbox()
+    assert next(m for m in boss.chat() if m.message_id == shown.message_id).edited
+
+
 async def test_code_picker_refusals(
     bot: BotHarness, db: Database, clock: ManualClock, example_class: ClassPlan
 ) -> None:

@@ -6,7 +6,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.buttons import FixApprove, FixCancel, FixPick, FixReject, FixStatus, FixStep, FixStepKind
+from bot.buttons import (
+    FixApprove,
+    FixCancel,
+    FixPick,
+    FixReject,
+    FixStatus,
+    FixStep,
+    FixStepKind,
+    MeSessions,
+)
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.rules.attendance import Status
@@ -123,6 +132,7 @@ async def test_a_rejection_needs_a_reason_and_is_told(
     card = card_of(people.manager, correction_id)
     [ask] = await people.manager.presses(card.message_id, FixReject(correction_id).pack())
     assert "不批准的理由" in ask.text
+    await bot.restart()  # the reason is still awaited
     before = await rows(db)
     [reply] = await people.manager.says("   ")
     assert "理由不能为空" in reply.text
@@ -196,6 +206,27 @@ async def test_corrections_that_change_nothing(
     assert unchanged(before, await rows(db))
     [listed] = await people.other.says("/fix")
     assert not any("开班式" in label for label in listed.button_texts)
+
+
+async def test_a_trainee_reason_left_empty_or_too_long(
+    bot: BotHarness, example_class: ClassPlan, db: Database, clock: ManualClock
+) -> None:
+    await set_settings(db, checkin_mode="none")
+    people = await cast(bot)
+    clock.set(S01_CLOSED)
+    [picker] = await people.trainee.says("/fix")
+    await people.trainee.presses(picker.message_id, FixPick(await session_id(db)).pack())
+    await people.trainee.presses(picker.message_id, FixStatus(Status.PRESENT).pack())
+    before = await rows(db)
+    [reply] = await people.trainee.says("  ")
+    assert "原因不能为空" in reply.text
+    [reply] = await people.trainee.says("长" * 501)
+    assert "原因太长了（501 字）" in reply.text
+    assert unchanged(before, await rows(db))
+    # /me's list is the trainee's own: a manager's press is stale.
+    [seen] = await people.manager.says("/help")
+    await people.manager.presses(seen.message_id, MeSessions(1).pack())
+    assert alert(bot) == "这个按钮已失效，请重新发送命令。"
 
 
 async def test_a_session_attended_or_on_leave_needs_no_correction(

@@ -100,6 +100,8 @@ async def test_leave_after_the_fact_is_marked_counted_once_and_needs_no_report_b
     request_id = await ask(bot, people.trainee, "S01", reason="凌晨发烧就医", kind=0)
     row = await db.fetchone("SELECT retroactive, leave_type FROM leave_requests")
     assert tuple(row) == (1, "sick")
+    entry = await db.fetchone("SELECT details FROM audit_log WHERE action = 'leave.request'")
+    assert json.loads(entry[0])["after_the_fact"] is True and json.loads(entry[0])["type"] == "sick"
     await bot.deliver_outbox()
     card = card_of(people.manager, request_id)
     assert "类型：病假 · 补假（事后补请）" in card.text
