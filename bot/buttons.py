@@ -218,6 +218,28 @@ class CheckOutEarly(Button, code="ce"):
 
 
 @dataclass(frozen=True)
+class MeSessions(Button, code="ms"):
+    """/me: one's sessions of a class with each one's status (a new message)."""
+
+    class_id: int
+
+
+@dataclass(frozen=True)
+class MePage(Button, code="mp"):
+    """Another page of the list of one's sessions (the message is edited in place)."""
+
+    class_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class CodeShow(Button, code="cs"):
+    """/code with two sessions open: show this session's code (and QR code)."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
 class RollRefresh(Button, code="rr"):
     """Show the roll of this session again, as it stands now."""
 
@@ -231,6 +253,35 @@ class RollMark(Button, code="rm"):
     session_id: int
     person_id: int
     status: Status
+
+
+@dataclass(frozen=True)
+class RollShow(Button, code="rv"):
+    """Switch the roll call to this session (another of the same day, or a past one)."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
+class RollDays(Button, code="rd"):
+    """The days of a class with sessions so far, to pick one for the roll call."""
+
+    class_id: int
+
+
+@dataclass(frozen=True)
+class RollDay(Button, code="ry"):
+    """The sessions of one local day (ISO date) of a class, to pick one for the roll call."""
+
+    class_id: int
+    day: str
+
+
+@dataclass(frozen=True)
+class RollEdit(Button, code="re"):
+    """Correct someone's status in this session: the manager types who and why next."""
+
+    session_id: int
 
 
 # -- leave -----------------------------------------------------------------------------------
@@ -264,6 +315,13 @@ class LeaveForm(Button, code="lf"):
     """A step of the leave form."""
 
     step: LeaveStep
+
+
+@dataclass(frozen=True)
+class LeaveKind(Button, code="lk"):
+    """The type of the leave being written: the index of one of the class's leave_types."""
+
+    index: int
 
 
 @dataclass(frozen=True)
@@ -303,6 +361,74 @@ class LimitDecide(Button, code="ll"):
     class_id: int
     person_id: int
     decision: LimitDecision
+
+
+# -- the at-risk view -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskShow(Button, code="rz"):
+    """The at-risk list of a class (the button of the 80% warning)."""
+
+    class_id: int
+
+
+# -- corrections (补卡) ------------------------------------------------------------------------
+
+
+class FixStepKind(StrEnum):
+    """A step button of the correction request being written."""
+
+    SKIP = "skip"  # no evidence attached
+    SEND = "send"  # send the previewed request
+    ABORT = "abort"  # drop the form
+
+
+@dataclass(frozen=True)
+class FixOpen(Button, code="fo"):
+    """Start a correction request (the /me button; /fix does the same)."""
+
+
+@dataclass(frozen=True)
+class FixPick(Button, code="fp"):
+    """The session a correction request is about."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
+class FixStatus(Button, code="fu"):
+    """The status a correction request asks for."""
+
+    status: Status
+
+
+@dataclass(frozen=True)
+class FixStep(Button, code="fx"):
+    """A step of the correction request being written."""
+
+    step: FixStepKind
+
+
+@dataclass(frozen=True)
+class FixApprove(Button, code="fa"):
+    """Approve a correction request (a class manager)."""
+
+    correction_id: int
+
+
+@dataclass(frozen=True)
+class FixReject(Button, code="fr"):
+    """Reject a correction request (the reason is asked next)."""
+
+    correction_id: int
+
+
+@dataclass(frozen=True)
+class FixCancel(Button, code="fc"):
+    """Cancel one's pending correction request."""
+
+    correction_id: int
 
 
 # -- ratings ---------------------------------------------------------------------------------

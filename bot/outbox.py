@@ -23,8 +23,9 @@ One chat's rows go out in the order they were queued: a row waiting for a retry 
 the later rows of its chat (``storage.outbox.due``), and a retried row keeps its place in
 the queue instead of going behind everything queued since.
 
-Two kinds of payload need more than JSON: a photo (``photo()``: the file travels base64 in
-the row and is uploaded as multipart), and an edit of a message another row sends
+Two kinds of payload need more than JSON: a photo (``photo()``, or ``photo_edit()`` for the
+new photo of an editMessageMedia: the file travels base64 in the row and is uploaded as
+multipart), and an edit of a message another row sends
 (``edit_of()``: the message id is that row's, known only once it is sent; while it is
 pending the edit waits, and if it was never sent the edit is dropped).
 
@@ -49,7 +50,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, ReplyKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, ReplyKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 
@@ -111,12 +112,29 @@ def paged_key(key: str, page: int) -> str:
     return key if page == 1 else f"{key}:page:{page}"
 
 
+def caption_edit(text: str) -> dict[str, Any]:
+    """The payload of an editMessageCaption call for the outbox (rendered HTML caption)."""
+    return {"caption": text, "parse_mode": ParseMode.HTML}
+
+
 def photo(png: bytes, *, filename: str, caption: str) -> dict[str, Any]:
     """The payload of a sendPhoto call for the outbox (caption in rendered HTML)."""
     return {
         "photo": {_UPLOAD: base64.b64encode(png).decode("ascii"), "filename": filename},
         "caption": caption,
         "parse_mode": ParseMode.HTML,
+    }
+
+
+def photo_edit(png: bytes, *, filename: str, caption: str) -> dict[str, Any]:
+    """The payload of an editMessageMedia call that puts a new photo (and caption) in place."""
+    return {
+        "media": {
+            "type": "photo",
+            "media": {_UPLOAD: base64.b64encode(png).decode("ascii"), "filename": filename},
+            "caption": caption,
+            "parse_mode": ParseMode.HTML,
+        }
     }
 
 
@@ -390,6 +408,16 @@ class Outbox:
 
 def _with_files(payload: dict[str, Any]) -> dict[str, Any]:
     """The stored payload with every stored file turned back into an upload."""
+    media = payload.get("media")
+    if isinstance(media, dict) and isinstance(media.get("media"), dict):
+        # photo_edit(): PTB uploads an InputMedia's file as a part named in the media JSON.
+        file = media["media"]
+        upload = InputMediaPhoto(
+            InputFile(base64.b64decode(file[_UPLOAD]), filename=file.get("filename"), attach=True),
+            caption=media.get("caption"),
+            parse_mode=media.get("parse_mode"),
+        )
+        return {**payload, "media": upload}
     if not any(isinstance(v, dict) and _UPLOAD in v for v in payload.values()):
         return payload
     return {

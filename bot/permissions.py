@@ -26,10 +26,14 @@ class Capability(StrEnum):
     SEE_ROSTER = "see_roster"  # who has bound their account (/roster)
     CHECK_IN = "check_in"  # check in and out, see one's own record (/checkin, /me)
     SHOW_CODE = "show_code"  # show the rotating check-in code (/code)
-    SEE_ROLL = "see_roll"  # the live roll call (/roll)
-    MARK_ATTENDANCE = "mark_attendance"  # set a trainee's status by hand (/roll NAME)
+    SEE_ROLL = "see_roll"  # the roll call of any session of the class (/roll)
+    MARK_ATTENDANCE = "mark_attendance"  # set or correct a trainee's status by hand (/roll)
+    ASK_CORRECTION = "ask_correction"  # ask for a correction of one's record (补卡, /fix)
+    DECIDE_CORRECTION = "decide_correction"  # approve or reject a correction request
+    SEE_RISK = "see_risk"  # the trainees at risk: leave limit, unexcused absence (/risk)
     FOLLOW_CLASS = "follow_class"  # hear the class's summaries, lock-outs, warnings, digest
     ASK_LEAVE = "ask_leave"  # ask for leave and report back (/leave, /back)
+    RECORD_LEAVE = "record_leave"  # record leave for a trainee who asked by phone (/leave NAME)
     DECIDE_LEAVE = "decide_leave"  # decide leave at the first level (班主任)
     DECIDE_LEAVE_SCHOOL = "decide_leave_school"  # decide leave at the second level (the school)
     DECIDE_OVER_LIMIT = "decide_over_limit"  # record 责令退学 / 准予继续 over the leave limit
@@ -45,10 +49,14 @@ _TABLE: Final[dict[Capability, frozenset[Role]]] = {
     Capability.SEE_ROSTER: frozenset({Role.MANAGER, Role.MONITOR, Role.ADMIN}),
     Capability.CHECK_IN: frozenset({Role.TRAINEE}),
     Capability.SHOW_CODE: frozenset({Role.MANAGER}),
-    Capability.SEE_ROLL: frozenset({Role.MANAGER, Role.MONITOR}),
+    Capability.SEE_ROLL: frozenset({Role.MANAGER, Role.MONITOR, Role.ADMIN}),
     Capability.MARK_ATTENDANCE: frozenset({Role.MANAGER}),
+    Capability.ASK_CORRECTION: frozenset({Role.TRAINEE}),
+    Capability.DECIDE_CORRECTION: frozenset({Role.MANAGER}),
+    Capability.SEE_RISK: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.FOLLOW_CLASS: frozenset({Role.MANAGER}),
     Capability.ASK_LEAVE: frozenset({Role.TRAINEE}),
+    Capability.RECORD_LEAVE: frozenset({Role.MANAGER}),
     Capability.DECIDE_LEAVE: frozenset({Role.MANAGER}),
     Capability.DECIDE_LEAVE_SCHOOL: frozenset({Role.ADMIN}),
     Capability.DECIDE_OVER_LIMIT: frozenset({Role.MANAGER, Role.ADMIN}),
@@ -104,8 +112,10 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("checkout", (Capability.CHECK_IN,)),
     Command("code", (Capability.SHOW_CODE,)),
     Command("roll", (Capability.SEE_ROLL,)),
+    Command("risk", (Capability.SEE_RISK,)),
     Command("me", (Capability.CHECK_IN,)),
-    Command("leave", (Capability.ASK_LEAVE,)),
+    Command("fix", (Capability.ASK_CORRECTION,)),
+    Command("leave", (Capability.ASK_LEAVE, Capability.RECORD_LEAVE)),
     Command("back", (Capability.ASK_LEAVE,)),
     Command("pending", (Capability.DECIDE_LEAVE, Capability.DECIDE_LEAVE_SCHOOL)),
     Command("rate", (Capability.RATE, Capability.FOLLOW_RATINGS)),

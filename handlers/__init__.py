@@ -5,13 +5,26 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.jobs import ImportWatcher, Planner
-from handlers import account, checkin, errors, fallback, identity, inputs, leave, ratings, reminders
+from handlers import (
+    account,
+    checkin,
+    corrections,
+    errors,
+    fallback,
+    identity,
+    inputs,
+    leave,
+    ratings,
+    reminders,
+    risk,
+)
 
 # Every feature's timed work (bot/jobs.py), run by the scheduler.
 PLANNERS: tuple[Planner, ...] = (
     *reminders.PLANNERS,
     *checkin.PLANNERS,
     *leave.PLANNERS,
+    *corrections.PLANNERS,
     *ratings.PLANNERS,
 )
 
@@ -38,9 +51,12 @@ def register(app: Application) -> None:
     checkin.register(app)
     account.register(app)
     reminders.register(app)
-    # The order of the features' forms in the input step: leave's before the ratings'.
+    # The order of the features' forms in the input step: leave's, the corrections', then
+    # the ratings'.
     leave.register(app)
+    corrections.register(app)
     ratings.register(app)
+    risk.register(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

@@ -26,6 +26,31 @@ Input = Callable[[Update, Context, list[Form]], Awaitable[bool]]
 _MESSAGES = PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL)
 
 
+# Forms that wait for typed text. A person may have two open (a leave card's Reject pressed
+# after ✏️ on a roll call, say); a feature that asks ``superseded`` lets the newest take it.
+WAITING_FOR_TEXT = frozenset(
+    {
+        FormKind.LEAVE,
+        FormKind.LEAVE_REJECT,
+        FormKind.LEAVE_LIMIT,
+        FormKind.ROLL_MARK,
+        FormKind.CORRECTION,
+        FormKind.CORRECTION_REJECT,
+        FormKind.ANNOUNCE,
+    }
+)
+
+
+async def superseded(context: Context, form: Form) -> bool:
+    """Whether the form's person opened another form waiting for typed text since this one."""
+    return any(
+        other.kind in WAITING_FOR_TEXT
+        and other.kind is not form.kind
+        and other.updated_at > form.updated_at
+        for other in await forms.of_person(context.db, form.person_id)
+    )
+
+
 def accept(app: Application, kind: FormKind, handler: Input) -> None:
     """Offer messages to ``handler`` while the speaker has a form of this kind open."""
     app.bot_data.inputs.append((kind, handler))

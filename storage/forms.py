@@ -3,8 +3,9 @@
 A leave request being written, the reason a decider was asked for, the proof a check-in
 still waits for, a rating being given: one row per person and kind (a rating form per
 session too), its state as JSON. Nothing of it lives in memory, so a restart loses nothing:
-the next update reads the form back. The kinds are ``FormKind``; a rating form is stored
-under ``rating:<session id>``, the spelling every release has used.
+the next update reads the form back. The kinds are ``FormKind``; the kinds kept per session
+(a rating form, a live /code message) are stored under ``<kind>:<session id>``, the spelling
+every release has used for ratings.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ class FormKind(StrEnum):
     LEAVE_REJECT = "leave_reject"  # a decider's reason for a rejection
     LEAVE_LIMIT = "leave_limit"  # a decider's reason to let an over-limit trainee continue
     CHECKIN_PROOF = "checkin.proof"  # the proofs a check-in still waits for
-    CODE_DISPLAY = "checkin.code_display"  # a class manager's live /code message
-    ROLL_MARK = "checkin.mark"  # a hand marking waiting for its status
+    CODE_DISPLAY = "checkin.code_display"  # a class manager's live /code message, per session
+    CHECKOUT_PROOF = "checkout.proof"  # the proofs a check-out still waits for
+    ROLL_MARK = "checkin.mark"  # a hand marking waiting for who and why, then its status
+    CORRECTION = "correction"  # a trainee's correction request (补卡) being written
+    CORRECTION_REJECT = "correction_reject"  # a manager's reason for rejecting a correction
     ANNOUNCE = "announce"  # an announcement being written
     RATING = "rating"  # a rating being given, one per session
 
@@ -38,27 +42,29 @@ class Form:
 
     person_id: int
     kind: FormKind
-    session_id: int | None  # the session of a rating form; None for every other kind
+    session_id: int | None  # the session of a form kept per session; else None
     data: dict[str, Any]
     updated_at: datetime
 
 
-_RATING_PREFIX = f"{FormKind.RATING.value}:"
+# Kinds a person may have one of per session.
+PER_SESSION = frozenset({FormKind.RATING, FormKind.CODE_DISPLAY})
 
 
 def _stored(kind: FormKind, session_id: int | None) -> str:
-    if kind is FormKind.RATING:
+    if kind in PER_SESSION:
         if session_id is None:
-            raise ValueError("a rating form belongs to a session")
-        return f"{_RATING_PREFIX}{session_id}"
+            raise ValueError(f"a {kind.value} form belongs to a session")
+        return f"{kind.value}:{session_id}"
     return kind.value
 
 
 def _form(row: Any) -> Form | None:
     stored = str(row[1])
     name, session = stored, ""
-    if stored.startswith(_RATING_PREFIX):
-        name, session = FormKind.RATING.value, stored.removeprefix(_RATING_PREFIX)
+    for kind in PER_SESSION:
+        if stored.startswith(f"{kind.value}:"):
+            name, session = kind.value, stored.removeprefix(f"{kind.value}:")
     try:
         kind = FormKind(name)
     except ValueError:
@@ -93,11 +99,11 @@ async def of_person(db: Queryable, person_id: int) -> list[Form]:
 
 
 async def of_kind(db: Queryable, kind: FormKind) -> list[Form]:
-    """Every open form of one kind (rating forms: of every session)."""
-    if kind is FormKind.RATING:
+    """Every open form of one kind (a kind kept per session: of every session)."""
+    if kind in PER_SESSION:
         rows = await db.fetchall(
             "SELECT person_id, kind, data, updated_at FROM forms WHERE kind LIKE ?",
-            (_RATING_PREFIX + "%",),
+            (f"{kind.value}:%",),
         )
     else:
         rows = await db.fetchall(

@@ -43,11 +43,15 @@ class LeaveRequest:
     ended_early_at: datetime | None
     reported_back_at: datetime | None
     sessions: tuple[Session, ...]
+    leave_type: str = "personal"  # a name of the class setting leave_types
+    retroactive: bool = False  # 补假: a covered session had begun when it was sent
+    recorded_by: int | None = None  # the class manager who recorded it for the trainee
 
 
 _REQUEST_COLUMNS = (
     "id, class_id, person_id, status, reason, attachment_file_id, attachment_kind, hours,"
-    " levels_required, created_at, ended_early_at, reported_back_at"
+    " levels_required, created_at, ended_early_at, reported_back_at, leave_type, retroactive,"
+    " recorded_by"
 )
 _COVERED = (
     "SELECT 1 FROM leave_sessions ls JOIN leave_requests r ON r.id = ls.request_id"
@@ -75,6 +79,9 @@ async def get_request(db: Queryable, request_id: int) -> LeaveRequest | None:
         from_db(row[10]) if row[10] else None,
         from_db(row[11]) if row[11] else None,
         tuple(sessions.session(r) for r in rows),
+        leave_type=row[12],
+        retroactive=bool(row[13]),
+        recorded_by=row[14],
     )
 
 
@@ -108,16 +115,27 @@ async def unreported_leave(
 
 
 async def open_sessions(
-    db: Queryable, class_id: int, person_id: int, now: datetime, until: datetime, limit: int
+    db: Queryable,
+    class_id: int,
+    person_id: int,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    *,
+    ended_since: datetime | None = None,
 ) -> list[Session]:
-    """Sessions a new request of this person may cover: not over, not cancelled, not yet
-    covered by another pending or approved request of theirs, starting before ``until``."""
+    """Sessions a new request of this person may cover: not cancelled, not yet covered by
+    another pending or approved request of theirs, starting before ``until``, and not over
+    (or, with ``ended_since``, over since then but not checked in to: leave after the fact)."""
+    since = ended_since or now
     rows = await db.fetchall(
         f"SELECT {sessions.COLUMNS}{sessions.FROM}"
         " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at > ? AND s.starts_at < ?"
         f" AND NOT EXISTS ({_COVERED} AND ls.session_id = s.id)"
+        " AND NOT EXISTS (SELECT 1 FROM attendance a WHERE a.session_id = s.id"
+        "   AND a.person_id = ? AND a.checkin_at IS NOT NULL AND s.ends_at <= ?)"
         " ORDER BY s.starts_at, s.id LIMIT ?",
-        (class_id, to_db(now), to_db(until), person_id, limit),
+        (class_id, to_db(since), to_db(until), person_id, person_id, to_db(now), limit),
     )
     return [sessions.session(r) for r in rows]
 
@@ -134,6 +152,9 @@ async def create_request(
     hours: Fraction,
     levels_required: int,
     now: datetime,
+    leave_type: str,
+    retroactive: bool = False,
+    recorded_by: int | None = None,
 ) -> int | None:
     """Insert a pending request; None if one of its sessions is covered by another already."""
     ids = [s.id for s in covered]
@@ -143,8 +164,8 @@ async def create_request(
         return None
     request_id = await tx.insert(
         "INSERT INTO leave_requests (class_id, person_id, status, reason, attachment_file_id,"
-        " attachment_kind, hours, levels_required, created_at, updated_at)"
-        " VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+        " attachment_kind, hours, levels_required, created_at, updated_at, leave_type,"
+        " retroactive, recorded_by) VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             class_id,
             person_id,
@@ -155,6 +176,9 @@ async def create_request(
             levels_required,
             to_db(now),
             to_db(now),
+            leave_type,
+            int(retroactive),
+            recorded_by,
         ),
     )
     await tx.executemany(
@@ -330,28 +354,45 @@ async def on_leave(db: Queryable, session_ids: Sequence[int]) -> set[tuple[int, 
     return {(r[0], r[1]) for r in rows}
 
 
-async def covered_sessions(db: Queryable, person_id: int, class_id: int) -> set[int]:
-    """Sessions of a class that a person's approved leave covers."""
+async def covered_sessions(db: Queryable, person_id: int, class_id: int) -> dict[int, str]:
+    """Sessions of a class that a person's approved leave covers, with the leave's type."""
     rows = await db.fetchall(
-        "SELECT DISTINCT ls.session_id FROM leave_sessions ls"
+        "SELECT ls.session_id, r.leave_type FROM leave_sessions ls"
         " JOIN leave_requests r ON r.id = ls.request_id"
         " WHERE r.person_id = ? AND r.class_id = ? AND r.status = 'approved'",
         (person_id, class_id),
     )
-    return {r[0] for r in rows}
+    return {r[0]: r[1] for r in rows}
 
 
 # -- what the limit counts ---------------------------------------------------------------
 
 
-async def approved_hours(db: Queryable, class_id: int, person_id: int) -> Fraction:
-    """Hours of the person's approved leave in the class (given-back hours excluded)."""
+async def approved_hours(db: Queryable, class_id: int, person_id: int) -> dict[str, Fraction]:
+    """Hours of the person's approved leave in the class by type (given-back hours excluded)."""
     rows = await db.fetchall(
-        "SELECT hours FROM leave_requests WHERE class_id = ? AND person_id = ?"
+        "SELECT leave_type, hours FROM leave_requests WHERE class_id = ? AND person_id = ?"
         " AND status = 'approved'",
         (class_id, person_id),
     )
-    return sum((Fraction(str(r[0])) for r in rows), Fraction(0))
+    found: dict[str, Fraction] = {}
+    for leave_type, hours in rows:
+        found[leave_type] = found.get(leave_type, Fraction(0)) + Fraction(str(hours))
+    return found
+
+
+async def approved_hours_of_class(db: Queryable, class_id: int) -> dict[int, dict[str, Fraction]]:
+    """Every person's approved leave hours in the class, by type: person id -> type -> hours."""
+    rows = await db.fetchall(
+        "SELECT person_id, leave_type, hours FROM leave_requests"
+        " WHERE class_id = ? AND status = 'approved'",
+        (class_id,),
+    )
+    found: dict[int, dict[str, Fraction]] = {}
+    for person_id, leave_type, hours in rows:  # summed here, exactly (1.5 is 3/2)
+        mine = found.setdefault(person_id, {})
+        mine[leave_type] = mine.get(leave_type, Fraction(0)) + Fraction(str(hours))
+    return found
 
 
 @dataclass(frozen=True)
@@ -366,6 +407,7 @@ class Attended:
     checkout_at: datetime | None
     override_status: str | None
     on_leave: bool  # covered by the person's approved leave
+    session_id: int | None = None
 
 
 _ON_LEAVE = (
@@ -384,6 +426,7 @@ def _attended(row: Any) -> Attended:
         from_db(row[5]) if row[5] else None,
         row[6],
         bool(row[7]),
+        row[8] if len(row) > 8 else None,
     )
 
 
@@ -397,6 +440,22 @@ async def closed_sessions_of(
         " FROM sessions s LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = ?"
         " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?",
         (person_id, person_id, person_id, class_id, to_db(now)),
+    )
+    return [_attended(r) for r in rows]
+
+
+async def trainees_of_class(db: Queryable, class_id: int, ended_by: datetime) -> list[Attended]:
+    """Every active trainee's record of every session of the class (not cancelled) ended
+    by ``ended_by``, in one read (the at-risk view of a class of 900)."""
+    rows = await db.fetchall(
+        "SELECT m.person_id, s.starts_at, s.ends_at, s.hours, a.checkin_at, a.checkout_at,"
+        f" a.override_status, {_ON_LEAVE.format(person='m.person_id')}, s.id"
+        " FROM sessions s JOIN memberships m ON m.class_id = s.class_id"
+        "   AND m.role = 'trainee' AND m.active = 1"
+        " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = m.person_id"
+        " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?"
+        " ORDER BY m.person_id, s.starts_at",
+        (class_id, to_db(ended_by)),
     )
     return [_attended(r) for r in rows]
 
@@ -449,7 +508,7 @@ class SentCard:
     message_id: int | None
 
 
-async def _queued_like(db: Queryable, pattern: str) -> list[SentCard]:
+async def queued_like(db: Queryable, pattern: str) -> list[SentCard]:
     rows = await db.fetchall(
         "SELECT id, chat_id, person_id, status, telegram_message_id FROM outbox"
         " WHERE idempotency_key LIKE ? ORDER BY id",
@@ -460,12 +519,12 @@ async def _queued_like(db: Queryable, pattern: str) -> list[SentCard]:
 
 async def cards(db: Queryable, request_id: int, level: int) -> list[SentCard]:
     """The cards queued for a level of a request, sent or not."""
-    return await _queued_like(db, f"leave:{request_id}:card:{level}:person:%")
+    return await queued_like(db, f"leave:{request_id}:card:{level}:person:%")
 
 
 async def limit_notices(db: Queryable, class_id: int, person_id: int) -> list[SentCard]:
     """The over-limit notices queued to the deciders about this trainee, sent or not."""
-    return await _queued_like(db, limit_notice_key(class_id, person_id, 100) + ":staff:to:%")
+    return await queued_like(db, limit_notice_key(class_id, person_id, 100) + ":staff:to:%")
 
 
 # -- decisions on trainees over the limit --------------------------------------------------

@@ -18,22 +18,28 @@ Pure functions of the timetable, the records and the clock; no I/O. The leave fe
 
     - the manager's override, if any, wins over everything else;
     - a check-in wins over leave (the person came: the leave ended early);
-    - ``left_early``: checked out before the check-out window (final at once);
+    - ``left_early``: checked out before the check-out window (final at once; its
+      ``early_minutes`` set, and ``late_minutes`` too if the check-in was late);
     - before the session is closed: ``late``/``present`` for a check-in (provisional), else
       ``on_leave`` or ``pending`` (nothing decided yet, never counted as absent);
     - once closed: ``no_checkout`` (double check-in on, never signed out), ``late``
       (``late_minutes`` set), ``present``, ``on_leave``, else ``absent``.
 
-``checkin_verdict`` and ``checkout_verdict`` say what a check-in/out at a moment would be.
+``checkin_verdict`` and ``checkout_verdict`` say what a check-in/out at a moment would be;
+``running`` picks the session a roll call shows by default.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.rules.class_settings import ClassSettings
+
+T = TypeVar("T")
 
 
 class Status(StrEnum):
@@ -126,10 +132,12 @@ class Record:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A status, with the minutes late when the status is late."""
+    """A status, with the minutes late (a late check-in, whatever the status) and the
+    minutes early (a left-early check-out): a session can be both, each with its minutes."""
 
     status: Status
     late_minutes: int | None = None
+    early_minutes: int | None = None
 
 
 class CheckinVerdict(StrEnum):
@@ -154,6 +162,13 @@ def minutes_late(checkin_at: datetime, w: Windows) -> int | None:
     if checkin_at <= w.on_time_until:
         return None
     return max(1, int((checkin_at - w.starts_at).total_seconds() // 60))
+
+
+def minutes_early(checkout_at: datetime, w: Windows) -> int | None:
+    """Whole minutes before the end of a check-out before the check-out window; else None."""
+    if checkout_at >= w.checkout_opens:
+        return None
+    return max(1, int((w.ends_at - checkout_at).total_seconds() // 60))
 
 
 def checkin_verdict(now: datetime, w: Windows) -> CheckinVerdict:
@@ -197,9 +212,30 @@ def status(
         return Outcome(Status.ABSENT if closed else Status.PENDING)
     late = minutes_late(checkin, w)
     if checkout is not None and checkout < w.checkout_opens:
-        return Outcome(Status.LEFT_EARLY, late)
+        return Outcome(Status.LEFT_EARLY, late, minutes_early(checkout, w))
     if closed and double_checkin and checkout is None:
         return Outcome(Status.NO_CHECKOUT, late)
     if late is not None:
         return Outcome(Status.LATE, late)
     return Outcome(Status.PRESENT)
+
+
+def running(found: Sequence[T], windows_of: Callable[[T], Windows], now: datetime) -> T | None:
+    """The session a roll call shows by default among one class's sessions (in time order).
+
+    The one under way (begun, not ended; the latest begun if two are), else the next one
+    whose check-in is open, else one ended but still in its check-out window, else the last
+    one whose check-in opened; None before the first. So while check-in for the next
+    session opens early, the roll call still shows the one running.
+    """
+    opened = [s for s in found if windows_of(s).checkin_opens <= now]
+    under_way = [s for s in opened if windows_of(s).starts_at <= now < windows_of(s).ends_at]
+    if under_way:
+        return max(under_way, key=lambda s: windows_of(s).starts_at)
+    coming = [s for s in opened if now < windows_of(s).starts_at]
+    if coming:
+        return min(coming, key=lambda s: windows_of(s).starts_at)
+    leaving = [s for s in opened if not is_closed(now, windows_of(s))]
+    if leaving:
+        return max(leaving, key=lambda s: windows_of(s).ends_at)
+    return opened[-1] if opened else None

@@ -4,12 +4,19 @@
 truncated the way TOTP does (RFC 4226 dynamic truncation) to six digits. Nothing is stored,
 and without the secret the next code cannot be guessed. ``verify`` accepts the code of the
 current minute and, as a grace for someone typing across the minute's turn, the previous one.
+
+The QR code beside the digits (扫码签到) is a ``t.me/<bot>?start=<payload>`` link whose payload
+names the session and holds the code: ``ci_<session id>_<code>``. Telegram sends it as
+``/start <payload>``. An invite code (storage/people.py) is ten letters and digits and never
+holds ``_``, so the two cannot be taken for each other. The code in a link is checked like a
+typed one, so the link is worthless once the code's grace has passed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import unicodedata
 from datetime import datetime
 from typing import Final
@@ -23,6 +30,8 @@ STEP_SECONDS: Final = 60
 GRACE_STEPS: Final = 1  # the previous minute's code is still accepted
 # Wrong codes for one session after which the trainee's check-in there is locked.
 MAX_FAILURES: Final = 5
+LINK_PREFIX: Final = "ci_"
+_LINK: Final = re.compile(rf"{LINK_PREFIX}([0-9]{{1,18}})_([0-9]{{{DIGITS}}})")
 
 
 def minute_of(moment: datetime) -> int:
@@ -78,3 +87,19 @@ def verify(secret: str, typed: str, now: datetime) -> bool:
         hmac.compare_digest(code, code_for_minute(secret, minute - back))
         for back in range(GRACE_STEPS + 1)
     )
+
+
+def link_payload(session_id: int, code: str) -> str:
+    """The /start payload of the QR code's deep link: the session and its code."""
+    return f"{LINK_PREFIX}{session_id}_{code}"
+
+
+def parse_link_payload(payload: str) -> tuple[int, str] | None:
+    """(session id, code) of a scanned link's payload; None if it is not one of ours."""
+    match = _LINK.fullmatch(payload)
+    return None if match is None else (int(match[1]), match[2])
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    """The t.me link Telegram opens the bot with, sending /start <payload>."""
+    return f"https://t.me/{bot_username}?start={payload}"

@@ -69,10 +69,37 @@ rating_dimensions               测评维度        content,     the questions o
 locale                          语言            zh           the class's language (``zh`` or
                                                              ``en``) for people whose Telegram
                                                              language is unknown
+leave_types                     请假类型        病假,事假,   the types of leave a request picks
+                                                公假         from, in order, separated by commas;
+                                                             ``病假``/``sick``, ``事假``/
+                                                             ``personal``, ``公假``/``official``
+                                                             are worded by the templates, any
+                                                             other name is shown as written;
+                                                             ``:否`` (or ``:no``, ``:不计``) after a
+                                                             type means its hours do not count
+                                                             toward the leave limit (by default
+                                                             every type counts)
+correction_days                 补卡补假天数    2            how many days after a session a
+                                                             trainee may still ask for a
+                                                             correction (补卡) or file leave for
+                                                             it (补假); a class manager's own
+                                                             leave record for a trainee too
+correction_max                  补卡次数上限    3            correction requests (补卡) a trainee
+                                                             may have pending or approved in the
+                                                             class; 0 turns them off
+checkout_proof                  签退验证        no           whether check-out asks for the same
+                                                             proof as check-in (the code, the
+                                                             location or both, as checkin_mode)
+live_location_only              仅限实时位置    no           whether a location proof must be a
+                                                             live location (Telegram's
+                                                             ``live_period``): a point picked on
+                                                             the map is refused
+absence_days_alert              旷课预警天数    2            /risk flags trainees with unexcused
+                                                             absences on this many days or more
 ==============================  ==============  ===========  ====================================
 
 Minutes and counts are whole numbers, zero or more; the radius is at least 1 metre, and
-the two leave reminders at least 1 minute.
+the two leave reminders at least 1 minute; correction_days and absence_days_alert at least 1.
 """
 
 from __future__ import annotations
@@ -95,6 +122,28 @@ MIN_RATING_RESPONSES: Final = 3
 
 CheckinMode = Literal["none", "code", "location", "code+location"]
 CHECKIN_MODES: Final[tuple[CheckinMode, ...]] = get_args(CheckinMode)
+
+
+@dataclass(frozen=True)
+class LeaveType:
+    """A type of leave a class grants, and whether its hours count toward the leave limit."""
+
+    name: str  # "sick", "personal", "official" (worded by the templates), else as written
+    counts: bool = True
+
+    def spelled(self) -> str:
+        """The type as the setting writes it (``official:no``)."""
+        return self.name if self.counts else f"{self.name}:no"
+
+
+# The regulation counts every absence, so by default every type counts toward the limit.
+DEFAULT_LEAVE_TYPES: Final[tuple[LeaveType, ...]] = (
+    LeaveType("sick"),
+    LeaveType("personal"),
+    LeaveType("official"),
+)
+# The type a request has when nothing else says (requests made before types existed).
+DEFAULT_LEAVE_TYPE: Final = "personal"
 
 
 @dataclass(frozen=True)
@@ -123,6 +172,24 @@ class ClassSettings:
     # ratings: the questions of the rating form
     rating_dimensions: tuple[str, ...] = ("content", "teaching", "relevance", "overall")
     locale: Locale = "zh"
+    leave_types: tuple[LeaveType, ...] = DEFAULT_LEAVE_TYPES
+    correction_days: int = 2
+    correction_max: int = 3
+    checkout_proof: bool = False
+    live_location_only: bool = False
+    absence_days_alert: int = 2
+
+    def leave_type(self, name: str) -> LeaveType | None:
+        """The class's leave type of this name, if it has one."""
+        return next((t for t in self.leave_types if t.name == name), None)
+
+    def leave_type_counts(self, name: str) -> bool:
+        """Whether leave of this type counts toward the limit.
+
+        A type the class no longer lists still counts: the regulation counts every absence.
+        """
+        found = self.leave_type(name)
+        return found is None or found.counts
 
 
 # Each setting's column name and its Chinese header; both are accepted in the class sheet.
@@ -148,6 +215,12 @@ SETTING_COLUMNS: Final[dict[str, str]] = {
     "rating_min_responses": "测评最少人数",
     "rating_dimensions": "测评维度",
     "locale": "语言",
+    "leave_types": "请假类型",
+    "correction_days": "补卡补假天数",
+    "correction_max": "补卡次数上限",
+    "checkout_proof": "签退验证",
+    "live_location_only": "仅限实时位置",
+    "absence_days_alert": "旷课预警天数",
 }
 
 # Booleans as people write them in either language.
@@ -258,6 +331,8 @@ def to_json(settings: ClassSettings) -> str:
             value = str(value)
         elif isinstance(value, time):
             value = value.strftime("%H:%M")
+        elif item.name == "leave_types":
+            value = ",".join(t.spelled() for t in value)
         data[item.name] = value
     return json.dumps(data, ensure_ascii=False)
 
@@ -392,6 +467,45 @@ def _dimensions(text: str) -> tuple[str, ...]:
     return names
 
 
+# Leave types as a Chinese or English sheet names the three the templates word.
+_LEAVE_TYPE_ALIASES: Final[dict[str, str]] = {
+    "病假": "sick",
+    "sick": "sick",
+    "事假": "personal",
+    "personal": "personal",
+    "公假": "official",
+    "official": "official",
+}
+# After a type, whether it counts toward the limit: the booleans, and how a sheet says it.
+_COUNTS_ALIASES: Final[dict[str, bool]] = {
+    **BOOLEAN_ALIASES,
+    "计": True,
+    "计入": True,
+    "不计": False,
+    "不计入": False,
+}
+MAX_LEAVE_TYPES: Final = 8
+MAX_LEAVE_TYPE_CHARS: Final = 10
+
+
+def _leave_types(text: str) -> tuple[LeaveType, ...]:
+    # "病假,事假,公假:否": names separated by commas, each optionally ":<counts>".
+    found: list[LeaveType] = []
+    for part in re.split(r"[,、;]", text):
+        if not part.strip():
+            continue
+        name, _, flag = (p.strip() for p in part.partition(":"))
+        counts = _COUNTS_ALIASES.get(flag.lower()) if flag else True
+        name = _LEAVE_TYPE_ALIASES.get(name.lower(), name)
+        if counts is None or not name or len(name) > MAX_LEAVE_TYPE_CHARS or "|" in name:
+            raise _Bad("bad_leave_types")
+        found.append(LeaveType(name, counts))
+    names = [t.name for t in found]
+    if not 1 <= len(found) <= MAX_LEAVE_TYPES or len(set(names)) != len(names):
+        raise _Bad("bad_leave_types")
+    return tuple(found)
+
+
 def _show(number: float) -> str:
     # The bounds are ints or floats: -90 shows as -90, not -90.0.
     return str(int(number)) if float(number).is_integer() else str(number)
@@ -422,4 +536,10 @@ _PARSERS: Final[dict[str, Callable[[str], Any]]] = {
     "rating_min_responses": _whole(MIN_RATING_RESPONSES),
     "rating_dimensions": _dimensions,
     "locale": _locale,
+    "leave_types": _leave_types,
+    "correction_days": _whole(1),
+    "correction_max": _whole(0),
+    "checkout_proof": _boolean,
+    "live_location_only": _boolean,
+    "absence_days_alert": _whole(1),
 }

@@ -19,6 +19,8 @@ PICK_DAYS_AHEAD: Final = 7
 PICK_MAX_SESSIONS: Final = 40
 # A form waits this long for typed text (a reason); after it, text goes to other features.
 FORM_WAITS: Final = timedelta(hours=2)
+# A request for sessions already over when it was sent (补假) waits this long for a decision.
+AFTER_THE_FACT_WAITS: Final = timedelta(days=2)
 
 
 class Timed(Protocol):
@@ -89,9 +91,15 @@ def group_by_day(slots: Iterable[S], zone: ZoneInfo) -> list[tuple[date, list[S]
     return sorted(groups.items())
 
 
-def can_be_chosen(slot: Timed, now: datetime) -> bool:
-    """Only future or current sessions can be covered by a new request."""
-    return slot.ends_at > now
+def can_be_chosen(slot: Timed, now: datetime, days_back: int = 0) -> bool:
+    """Future and current sessions can be covered by a new request, and sessions over for
+    less than ``days_back`` days (leave after the fact, 补假: the class's correction_days)."""
+    return slot.ends_at > now - timedelta(days=days_back)
+
+
+def after_the_fact(slots: Iterable[Timed], sent_at: datetime) -> bool:
+    """Whether a request covers a session that had begun when it was sent (补假)."""
+    return any(s.starts_at <= sent_at for s in slots)
 
 
 def can_cancel(status: str) -> bool:
@@ -116,7 +124,10 @@ def last_start(slots: Sequence[Timed]) -> datetime:
 
 def counts_as_begun(slot: Timed, sent_at: datetime) -> datetime:
     """When a covered session counts as begun for expiry: its start, or its end if it had
-    already begun when the request was sent (else such a request would expire at once)."""
+    already begun when the request was sent, or AFTER_THE_FACT_WAITS after the sending if
+    it was over by then (else such a request would expire at once)."""
+    if slot.ends_at <= sent_at:
+        return sent_at + AFTER_THE_FACT_WAITS
     return slot.ends_at if slot.starts_at <= sent_at else slot.starts_at
 
 

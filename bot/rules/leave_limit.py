@@ -10,7 +10,7 @@ how "exceeds 1/7" reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -54,8 +54,9 @@ class Tally:
 
     class_hours: Fraction  # 总学时 of the class
     ratio: Fraction  # leave_limit_ratio
-    approved: Fraction  # hours of approved leave
+    approved: Fraction  # hours of approved leave of the types that count toward the limit
     missed: Fraction  # hours of sessions missed without leave (0 if the class does not count them)
+    uncounted: Fraction = Fraction(0)  # hours of approved leave of types that do not count
 
     @property
     def limit(self) -> Fraction:
@@ -74,7 +75,17 @@ class Tally:
 
     def with_request(self, request_hours: Fraction) -> Tally:
         """The tally as it would be once a request of this many hours is approved."""
-        return Tally(self.class_hours, self.ratio, self.approved + request_hours, self.missed)
+        return Tally(
+            self.class_hours, self.ratio, self.approved + request_hours, self.missed, self.uncounted
+        )
+
+    def replacing(self, missed: Fraction) -> Tally:
+        """The tally with these hours of absence taken out (leave after the fact covering
+        them is about to count them as leave instead)."""
+        missed = min(missed, self.missed)
+        return Tally(
+            self.class_hours, self.ratio, self.approved, self.missed - missed, self.uncounted
+        )
 
     def over(self) -> bool:
         """Whether the total is past the limit (the dismissal case)."""
@@ -83,6 +94,14 @@ class Tally:
     def reached(self) -> list[int]:
         """The thresholds (percent of the limit) the total is past."""
         return thresholds_past(self.used, self.limit)
+
+
+def split_counted(
+    by_type: dict[str, Fraction], counts: Callable[[str], bool]
+) -> tuple[Fraction, Fraction]:
+    """Leave hours by type split into (counted toward the limit, not counted)."""
+    counted = total(h for t, h in by_type.items() if counts(t))
+    return counted, total(by_type.values()) - counted
 
 
 def is_past(used: Fraction, limit: Fraction, percent: int) -> bool:
@@ -144,6 +163,8 @@ def figures(tally: Tally, request_hours: Fraction | None = None) -> dict[str, An
     return {
         "approved": show(tally.approved),
         "missed": show(tally.missed),
+        "uncounted": show(tally.uncounted),
+        "remaining": show(tally.remaining),
         "used": show(tally.used),
         "limit": show(tally.limit),
         "class_hours": show(tally.class_hours),

@@ -246,10 +246,20 @@ class FakeTelegram(BotApiMethods):
         return self._user_message(user_id, "contact", {"contact": contact})
 
     def send_location(
-        self, user_id: int, latitude: float, longitude: float, *, forwarded: bool = False
+        self,
+        user_id: int,
+        latitude: float,
+        longitude: float,
+        *,
+        forwarded: bool = False,
+        live_period: int | None = None,
     ) -> dict[str, Any]:
-        """The user shares a location, or forwards one (a forged "live" location)."""
-        body: dict[str, Any] = {"location": {"latitude": latitude, "longitude": longitude}}
+        """The user shares a location (a live one for ``live_period`` seconds; else a point,
+        their own or picked on the map), or forwards one."""
+        location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if live_period is not None:
+            location["live_period"] = live_period
+        body: dict[str, Any] = {"location": location}
         if forwarded:
             date = self._now()
             body["forward_origin"] = {

@@ -43,6 +43,7 @@ _MARKUP_KINDS = ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply"
 _CHAT_SCOPES = ("chat", "chat_administrators", "chat_member")
 _SCOPE_TYPES = ("default", "all_private_chats", "all_group_chats", "all_chat_administrators")
 _FILE_ID_PREFIX = {"photo": "AgACAgIAAxkBAAFAKE", "document": "BQACAgIAAxkBAAFAKE"}
+_EDITABLE_MEDIA = ("photo", "document")  # the media kinds the fake stores
 
 
 @dataclass(frozen=True)
@@ -412,6 +413,56 @@ class BotApiMethods:
         fields = {"caption": new[0], "caption_entities": new[1]}
         return self._apply_edit(stored, fields, markup, params.get("caption") or "")
 
+    def _edit_message_media(self, params: dict[str, Any], files: Files) -> Any:
+        """Replace a message's photo or document (a text message may become one, never the
+        other way round), with the new media's caption; files as for sendPhoto."""
+        chat, stored = self._message_to_edit(params)
+        media = params.get("media")
+        if not isinstance(media, dict) or media.get("type") not in _EDITABLE_MEDIA:
+            raise bad_request("can't parse input media JSON object")
+        if stored.kind not in ("text", *_EDITABLE_MEDIA):
+            raise bad_request("there is no media in the message to edit")
+        kind = media["type"]
+        source = self._input_file({kind: media.get("media")}, files, kind)
+        caption = self._caption(
+            {
+                "caption": media.get("caption"),
+                "parse_mode": media.get("parse_mode"),
+                "caption_entities": media.get("caption_entities"),
+            }
+        )
+        markup = self._edit_markup(chat, params)
+        same_file = (
+            isinstance(source, StoredFile)
+            and stored.kind == kind
+            and (
+                (stored.message.get(kind) or [{}])[-1].get("file_id") == source.file_id
+                if kind == "photo"
+                else (stored.message.get(kind) or {}).get("file_id") == source.file_id
+            )
+        )
+        new = (caption.get("caption"), caption.get("caption_entities", []), markup)
+        if same_file and new == (stored.text, stored.entities, stored.inline_markup):
+            raise bad_request(NOT_MODIFIED)
+        file = self._register_file(kind, source)
+        if kind == "photo":
+            body: Any = photo_sizes(file.file_id, file.file_unique_id, len(file.content))
+        else:
+            body = document_dict(
+                file.file_id, file.file_unique_id, len(file.content), file.file_name,
+                file.mime_type,
+            )  # fmt: skip
+        fields = {
+            "text": None,
+            "entities": None,
+            **{other: None for other in _EDITABLE_MEDIA},
+            kind: body,
+            "caption": new[0],
+            "caption_entities": new[1],
+        }
+        stored.kind = kind
+        return self._apply_edit(stored, fields, markup, media.get("caption") or "")
+
     def _edit_message_reply_markup(self, params: dict[str, Any], files: Files) -> Any:
         chat, stored = self._message_to_edit(params)
         markup = self._edit_markup(chat, params)
@@ -531,6 +582,7 @@ HANDLERS: dict[str, Handler] = {
     "sendchataction": BotApiMethods._send_chat_action,
     "editmessagetext": BotApiMethods._edit_message_text,
     "editmessagecaption": BotApiMethods._edit_message_caption,
+    "editmessagemedia": BotApiMethods._edit_message_media,
     "editmessagereplymarkup": BotApiMethods._edit_message_reply_markup,
     "deletemessage": BotApiMethods._delete_message,
     "answercallbackquery": BotApiMethods._answer_callback_query,

@@ -1,21 +1,28 @@
 """Check-in and check-out (双签到), the roll call, and one's own record.
 
-Modules: trainee (/checkin and its button), proofs (a code typed, a location shared),
-record (the step every check-in ends with), checkout (/checkout), code (the manager's /code),
-roll (/roll and hand markings), me (/me); flows (the work inside one transaction), views
-(rules of a session, the roll, keyboards, summaries), jobs (the close summary and the code
-refresh), sessions (the hot path's cache of today's sessions).
+Modules: trainee (/checkin and its button), scan (扫码签到: the QR code's /start link),
+proofs (what a check-in must prove, a location shared), codes (a code typed or scanned),
+record (the steps every check-in shares), checkout (/checkout), checkout_proofs (the proof a
+check-out asks for), code (the manager's /code with its QR code), roll (/roll: the session
+running, other sessions and days), marks (hand markings and corrections from the roll
+call), me (/me in class hours and the list of sessions); flows and marking (the work
+inside one transaction), views (rules of a session, the roll, keyboards, summaries, the QR
+image), jobs (the close summary and the code refresh), sessions (the hot path's cache of
+today's sessions).
 """
 
 from __future__ import annotations
 
 from telegram import Message
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from bot.buttons import CheckIn, CheckOut, CheckOutEarly, RollMark, RollRefresh
+from bot import buttons
+from bot.buttons import CheckIn, CheckOut, CheckOutEarly, CodeShow, RollMark, RollRefresh
 from bot.rules import checkin_code
-from handlers.checkin import checkout, code, jobs, me, proofs, roll, trainee
+from handlers import inputs
+from handlers.checkin import checkout, code, codes, jobs, marks, me, proofs, roll, scan, trainee
 from handlers.common import PRIVATE, on_command, on_press
+from storage.forms import FormKind
 
 PLANNERS = (jobs.plan,)
 
@@ -35,16 +42,24 @@ def register(app: Application) -> None:
     on_command(app, "checkin", trainee.checkin_command, refusal="checkin.not_trainee")
     on_command(app, "checkout", checkout.checkout_command, refusal="checkin.not_trainee")
     on_command(app, "code", code.code_command, refusal="checkin.code_not_manager")
+    on_press(app, code.pressed_show, CodeShow)
+    # Before the account's /start (registered after this feature): a scanned check-in link.
+    app.add_handler(CommandHandler("start", scan.scanned, filters=PRIVATE & scan.SCANNED))
     on_press(app, trainee.pressed_checkin, CheckIn)
     on_press(app, checkout.pressed_checkout, CheckOut, CheckOutEarly)
     app.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & _CODE_TEXT, proofs.code_text)
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & _CODE_TEXT, codes.code_text)
     )
     app.add_handler(MessageHandler(PRIVATE & filters.LOCATION, proofs.location_shared))
     on_command(app, "roll", roll.roll_command, refusal="roll.not_allowed")
-    on_press(app, roll.pressed_refresh, RollRefresh)
-    on_press(app, roll.pressed_mark, RollMark)
+    on_press(app, roll.pressed_refresh, RollRefresh, buttons.RollShow)
+    on_press(app, roll.pressed_days, buttons.RollDays)
+    on_press(app, roll.pressed_day, buttons.RollDay)
+    on_press(app, marks.pressed_edit, buttons.RollEdit)
+    on_press(app, marks.pressed_mark, RollMark)
+    inputs.accept(app, FormKind.ROLL_MARK, marks.typed)
     on_command(app, "me", me.me_command, refusal="me.not_trainee")
+    on_press(app, me.pressed_sessions, buttons.MeSessions, buttons.MePage)
     if app.job_queue is not None:
         # Derived from the database on every run, so a restart only re-creates this job.
         app.job_queue.run_repeating(

@@ -1,4 +1,8 @@
-"""/checkout: signing out at the end (双签到); before the window it asks for a confirmation."""
+"""/checkout: signing out at the end (双签到); before the window it asks for a confirmation.
+
+Where the class says so, the check-out first asks for the check-in's proof
+(handlers/checkin/checkout_proofs.py) and goes on here once it is given (``resume``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from bot.buttons import CheckOut, CheckOutEarly, one_button
 from bot.context import Context
 from bot.permissions import Capability, roles_for
 from bot.rules.attendance import CheckoutVerdict, checkout_verdict
-from handlers.checkin import flows
+from handlers.checkin import checkout_proofs, flows
 from handlers.checkin.record import pressed_session
 from handlers.checkin.views import choice_keyboard, hhmm, settings_of, window_of
 from handlers.common import drop_keyboard, viewer_of
@@ -59,7 +63,13 @@ async def checkout_command(update: Update, context: Context) -> None:
         keyboard = choice_keyboard(context, CheckOut, open_)
         await message.reply_text(context.t("checkin.choose"), reply_markup=keyboard)
         return
-    await _checkout(update, context, person_id, open_[0], confirmed=False)
+    if await checkout_proofs.require(update, context, person_id, open_[0]):
+        await _checkout(update, context, person_id, open_[0], confirmed=False)
+
+
+async def resume(update: Update, context: Context, person_id: int, session: Session) -> None:
+    """Every proof the check-out asked for is given: go on as /checkout would."""
+    await _checkout(update, context, person_id, session, confirmed=False)
 
 
 async def pressed_checkout(
@@ -67,6 +77,9 @@ async def pressed_checkout(
 ) -> None:
     """The which-session and the confirm-leaving-early buttons."""
     session = await pressed_session(update, context, button.session_id)
+    # A check-out that needs proof goes no further without it, whatever button was pressed.
+    if not await checkout_proofs.require(update, context, context.viewer.person.id, session):
+        return
     confirmed = isinstance(button, CheckOutEarly)
     await _checkout(update, context, context.viewer.person.id, session, confirmed=confirmed)
     if confirmed:

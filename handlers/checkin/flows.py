@@ -14,12 +14,12 @@ from typing import Any
 
 from bot import permissions
 from bot.context import BotData
-from bot.outbox import messages, paged_key
+from bot.outbox import caption_edit, message, messages, paged_key
 from bot.permissions import Capability
 from bot.rules import checkin_code
 from handlers.checkin.views import locale_of
 from handlers.leave import limit as leave_limit
-from storage import attendance, audit, classes, forms, outbox, people, updates
+from storage import attendance, classes, forms, outbox, people, updates
 from storage.attendance import AttendanceRow
 from storage.db import Tx
 from storage.forms import FormKind
@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     DONE = "done"
     STALE = "stale"  # the session, the person or the mark is not what the press says
     DUPLICATE = "duplicate"  # this update was handled before
+    NOT_BEGUN = "not_begun"  # a session whose check-in has not opened: nothing to correct
 
 
 async def check_in(
@@ -64,12 +65,56 @@ async def check_out(
     return recorded, await attendance.record_of(tx, session_id, person_id)
 
 
+async def keep_code_display(
+    tx: Tx,
+    update_id: int,
+    person_id: int,
+    session_id: int,
+    display: dict[str, Any],
+    moved_text: str,
+    now: datetime,
+) -> None:
+    """Keep a new live /code message; the one it replaces (same manager and session) stops
+    being renewed and says where the code went, so no stale code stays on a screen."""
+    await updates.claim(tx, update_id, now)  # a redelivery shows nothing more (code.py)
+    old = await forms.get(tx, person_id, FormKind.CODE_DISPLAY, session_id=session_id)
+    await forms.save(tx, person_id, FormKind.CODE_DISPLAY, display, now, session_id=session_id)
+    if old is None or old["message_id"] == display["message_id"]:
+        return
+    photo = bool(old.get("photo"))
+    await outbox.enqueue(
+        tx,
+        key=f"checkin:code:session:{session_id}:message:{old['message_id']}:moved",
+        chat_id=int(old["chat_id"]),
+        person_id=person_id,
+        method="editMessageCaption" if photo else "editMessageText",
+        payload={
+            "message_id": int(old["message_id"]),
+            **(caption_edit(moved_text) if photo else message(moved_text)),
+        },
+        now=now,
+    )
+
+
 async def save_proofs(
     tx: Tx, person_id: int, session_id: int, proofs: Sequence[str], now: datetime
 ) -> None:
     """Keep what a check-in has proven so far, and to which session."""
     data = {"session_id": session_id, "proofs": sorted(proofs)}
     await forms.save(tx, person_id, FormKind.CHECKIN_PROOF, data, now)
+
+
+async def save_checkout_proofs(
+    tx: Tx,
+    person_id: int,
+    session_id: int,
+    proofs: Sequence[str] | set[str],
+    failures: int,
+    now: datetime,
+) -> None:
+    """Keep what a check-out has proven so far, to which session, and its wrong codes."""
+    data = {"session_id": session_id, "proofs": sorted(proofs), "failures": failures}
+    await forms.save(tx, person_id, FormKind.CHECKOUT_PROOF, data, now)
 
 
 async def count_wrong_code(
@@ -141,53 +186,3 @@ async def tell_followers(
                 payload=payload,
                 now=now,
             )
-
-
-async def mark(
-    tx: Tx,
-    *,
-    update_id: int,
-    actor: str,
-    manager_id: int,
-    session: Session,
-    person_id: int,
-    status: str,
-    now: datetime,
-) -> tuple[Outcome, str]:
-    """Write a class manager's hand marking, with its reason, to the record and the audit log.
-
-    The marking waits in a form (kind ``checkin.mark``) for its status button; the form,
-    the manager's role and the trainee's are checked here, as the marking is written.
-    Returns the outcome and the marking's reason.
-    """
-    form = await forms.get(tx, manager_id, FormKind.ROLL_MARK)
-    if (
-        form is None
-        or (form["session_id"], form["person_id"]) != (session.id, person_id)
-        or not await permissions.holds(tx, Capability.MARK_ATTENDANCE, session.class_id, manager_id)
-        or not await permissions.holds(tx, Capability.CHECK_IN, session.class_id, person_id)
-    ):
-        return Outcome.STALE, ""
-    reason = str(form["reason"])
-    if not await updates.claim(tx, update_id, now):
-        return Outcome.DUPLICATE, reason
-    before = await attendance.record_of(tx, session.id, person_id)
-    await attendance.set_override(
-        tx, session.id, person_id, status=status, reason=reason, by=manager_id, now=now
-    )
-    await audit.record(
-        tx,
-        at=now,
-        actor=actor,
-        actor_id=manager_id,
-        action="attendance.override",
-        class_id=session.class_id,
-        subject=f"attendance:session:{session.id}:person:{person_id}",
-        details={
-            "status": status,
-            "reason": reason,
-            "previous": before.override_status if before else None,
-        },
-    )
-    await forms.drop(tx, manager_id, FormKind.ROLL_MARK)
-    return Outcome.DONE, reason

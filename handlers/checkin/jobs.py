@@ -14,11 +14,19 @@ from typing import Any
 
 from bot.context import BotData
 from bot.jobs import PlannedJob
-from bot.outbox import message
+from bot.outbox import caption_edit, message, photo_edit
 from bot.rules import checkin_code
 from bot.rules.locales import recipient_locale
 from handlers.checkin import flows
-from handlers.checkin.views import code_values, roll_of, settings_of, summary_values, window_of
+from handlers.checkin.views import (
+    code_live_until,
+    code_photo,
+    code_values,
+    roll_of,
+    settings_of,
+    summary_values,
+    window_of,
+)
 from handlers.leave import limit as leave_limit
 from storage import forms, outbox, people, sessions
 from storage.db import Database, Tx
@@ -76,7 +84,13 @@ async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
 
 
 async def refresh_displays(data: BotData, now: datetime) -> int:
-    """Queue an edit of every code message whose minute has turned; return how many."""
+    """Queue an edit of every code message whose minute has turned; return how many.
+
+    A photo (the QR code with the digits as its caption) gets a new QR code and caption
+    (editMessageMedia); a text message of an older release, new digits. Once the code is no
+    longer shown, the caption (or text) says so and the display is forgotten: the QR code
+    left on screen holds a code past its grace, worth nothing.
+    """
     minute = checkin_code.minute_of(now)
     queued = 0
     for display in await forms.of_kind(data.db, FormKind.CODE_DISPLAY):
@@ -86,22 +100,45 @@ async def refresh_displays(data: BotData, now: datetime) -> int:
         person = await people.by_id(data.db, display.person_id)
         if session is None or person is None:
             continue
-        closed = session.cancelled or now >= window_of(session).checkin_closes
+        closed = session.cancelled or now >= code_live_until(session)
         locale = recipient_locale(person.locale, settings_of(session).locale, data.config.locale)
         key = f"checkin:code:session:{session.id}:message:{display.data['message_id']}"
+        photo = bool(display.data.get("photo"))
         if closed:
             text = data.texts.render(locale, "checkin.code_closed", title=session.title)
+            method, payload = (
+                ("editMessageCaption", caption_edit(text))
+                if photo
+                else (
+                    "editMessageText",
+                    message(text),
+                )
+            )
             key += ":closed"
         else:
             text = data.texts.render(locale, "checkin.code_display", **code_values(session, now))
+            if photo:
+                png = code_photo(str(display.data["bot"]), session, now)
+                method, payload = (
+                    "editMessageMedia",
+                    photo_edit(png, filename="checkin.png", caption=text),
+                )
+            else:
+                method, payload = "editMessageText", message(text)
             key += f":{minute}"
-        await data.db.write(_edit_op(display, text, key, closed, minute, now))
+        edit = (method, {"message_id": int(display.data["message_id"]), **payload})
+        await data.db.write(_edit_op(display, edit, key, closed, minute, now))
         queued += 1
     return queued
 
 
 def _edit_op(
-    display: Form, text: str, key: str, closed: bool, minute: int, now: datetime
+    display: Form,
+    edit: tuple[str, dict[str, Any]],
+    key: str,
+    closed: bool,
+    minute: int,
+    now: datetime,
 ) -> Callable[[Tx], Awaitable[None]]:
     async def op(tx: Tx) -> None:
         await outbox.enqueue(
@@ -109,15 +146,18 @@ def _edit_op(
             key=key,
             chat_id=int(display.data["chat_id"]),
             person_id=display.person_id,
-            method="editMessageText",
-            payload={"message_id": int(display.data["message_id"]), **message(text)},
+            method=edit[0],
+            payload=edit[1],
             now=now,
         )
+        sid = display.session_id
         if closed:
-            await forms.drop(tx, display.person_id, FormKind.CODE_DISPLAY)
+            await forms.drop(tx, display.person_id, FormKind.CODE_DISPLAY, session_id=sid)
         else:
             data = {**display.data, "minute": minute}
-            await forms.save(tx, display.person_id, FormKind.CODE_DISPLAY, data, now)
+            await forms.save(
+                tx, display.person_id, FormKind.CODE_DISPLAY, data, now, session_id=sid
+            )
 
     return op
 

@@ -1,8 +1,9 @@
-"""The step every way of checking in ends with: record the check-in and say what it was."""
+"""The steps every way of checking in shares: whose sessions, the button's session, asking
+for the next proof, and the last step: record the check-in and say what it was."""
 
 from __future__ import annotations
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot import permissions
 from bot.context import Context
@@ -10,7 +11,7 @@ from bot.permissions import Capability
 from bot.rules.attendance import CheckinVerdict, checkin_verdict, minutes_late
 from handlers.checkin import flows
 from handlers.checkin import sessions as cache
-from handlers.checkin.views import hhmm, open_for_checkin, window_of
+from handlers.checkin.views import hhmm, open_for_checkin, settings_of, window_of
 from handlers.common import StalePress, answer, viewer_of
 from storage import sessions
 from storage.sessions import Session
@@ -96,3 +97,31 @@ async def record_and_reply(
     }
     name = "checkin.recorded" if recorded else "checkin.already"
     await message.reply_text(context.t(name, **values), reply_markup=remove)
+
+
+async def ask_next(
+    update: Update,
+    context: Context,
+    session: Session,
+    missing: set[str] | frozenset[str],
+    what: str,
+) -> None:
+    """Ask for the next proof a check-in (``what="checkin"``) or check-out still needs."""
+    message = update.effective_message
+    if "code" in missing:
+        await message.reply_text(context.t(f"checkin.{what}_ask_code", title=session.title))
+        return
+    live = settings_of(session).live_location_only
+    if live:
+        # The location button sends a point, never a live location: it cannot be offered.
+        keyboard = None
+    else:
+        keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton(context.label("checkin.share_location"), request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    await message.reply_text(
+        context.t(f"checkin.{what}_ask_location", title=session.title, live=live),
+        reply_markup=keyboard,
+    )

@@ -1,46 +1,73 @@
-"""/roll: the live roll call of the current (or last) session for class managers and monitors.
+"""/roll: the roll call of a session, for class managers, discipline monitors and admins.
 
-``/roll`` shows counts and names by status, with a refresh button that updates the message in
-place. ``/roll <name or phone> <reason>`` lets a class manager mark a trainee by hand: the
-bot keeps the pending mark (forms, kind ``checkin.mark``) and asks for the status with
-buttons; the mark is written with the reason and to the audit log. Monitors only view.
+``/roll`` shows, for each class the viewer may see, the session running now
+(bot/rules/attendance.py ``running``: while the next session's check-in opens early, still
+the one under way), with buttons to refresh it, to switch to another session of that day,
+and to pick another day; ``/roll 12-07`` (or 2026-12-07, 12月7日) lists a day's sessions.
+Class managers correct a person's status in the session shown, past ones included (✏️,
+handlers/checkin/marks.py; ``/roll NAME REASON`` for the running session). Monitors and
+admins only view.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import permissions
-from bot.buttons import RollMark, RollRefresh, keyboard, one_button
+from bot.buttons import Button, RollDay, RollDays, RollEdit, RollRefresh, RollShow, keyboard
 from bot.context import Context
 from bot.permissions import Capability
-from bot.rules.attendance import MANUAL_STATUSES, is_closed
+from bot.rules.attendance import is_closed
+from bot.rules.days import parse_day
 from bot.texts import MESSAGE_LIMIT, utf16_len
-from handlers.checkin import flows
-from handlers.checkin.flows import Outcome
-from handlers.checkin.views import MAX_NAMES, hhmm, roll_of, summary_values, window_of
+from handlers.checkin import marks
+from handlers.checkin.views import (
+    MAX_NAMES,
+    current_session,
+    hhmm,
+    roll_of,
+    summary_values,
+    window_of,
+)
 from handlers.common import StalePress, answer, edit_or_send, viewer_of
-from storage import classes, forms, people, sessions
-from storage.classes import Membership
+from storage import classes, sessions
+from storage.classes import ClassRow
 from storage.db import Queryable
-from storage.forms import FormKind
 from storage.sessions import Session
 
-
-async def current_session(db: Queryable, class_id: int, now: datetime) -> Session | None:
-    """The session whose check-in opened last (the one running, or the last one)."""
-    found = await sessions.of_class_until(db, class_id, now + timedelta(days=1))
-    opened = [s for s in found if window_of(s).checkin_opens <= now]
-    return opened[-1] if opened else None
+# Buttons to other sessions of the day, and days in the picker, at most (one keyboard).
+MAX_SESSIONS = 12
+MAX_DAYS = 30
 
 
 # Names per status tried in turn until the roll fits one message: it is edited in place.
 _NAMES_TRIED = (MAX_NAMES, 30, 15, 5, 0)
 
 
-async def _render(context: Context, session: Session) -> tuple[str, InlineKeyboardMarkup]:
+async def _day_sessions(db: Queryable, klass: ClassRow, day: date) -> list[Session]:
+    zone = ZoneInfo(klass.timezone)
+    start = datetime.combine(day, time(0), zone)
+    return await sessions.of_class_starting(db, klass.id, start, start + timedelta(days=1))
+
+
+def _session_buttons(context: Context, found: list[Session]) -> list[list[tuple[str, Button]]]:
+    return [
+        [
+            (
+                context.label("roll.session_button", start=hhmm(s.starts_at, s), title=s.title),
+                RollShow(s.id),
+            )
+        ]
+        for s in found[:MAX_SESSIONS]
+    ]
+
+
+async def render(context: Context, session: Session) -> tuple[str, InlineKeyboardMarkup]:
+    """The roll call of a session, with its buttons: refresh, correct (managers), the other
+    sessions of its day, other days."""
     now = context.bot_data.clock.now()
     roll = await roll_of(context.db, session, now)
     for most in _NAMES_TRIED:
@@ -52,114 +79,112 @@ async def _render(context: Context, session: Session) -> tuple[str, InlineKeyboa
         )
         if utf16_len(text) <= MESSAGE_LIMIT:
             break
-    return text, one_button(context.label("roll.refresh"), RollRefresh(session.id))
+    first: list[tuple[str, Button]] = [(context.label("roll.refresh"), RollRefresh(session.id))]
+    viewer = viewer_of(context)
+    if any(
+        m.klass.id == session.class_id for m in viewer.classes_where(Capability.MARK_ATTENDANCE)
+    ):
+        first.append((context.label("roll.edit"), RollEdit(session.id)))
+    klass = await classes.by_id(context.db, session.class_id)
+    assert klass is not None
+    day = session.starts_at.astimezone(ZoneInfo(klass.timezone)).date()
+    others = [s for s in await _day_sessions(context.db, klass, day) if s.id != session.id]
+    rows = [first, *_session_buttons(context, others)]
+    rows.append([(context.label("roll.other_days"), RollDays(klass.id))])
+    return text, keyboard(rows)
 
 
 async def roll_command(update: Update, context: Context) -> None:
-    """Show the roll of each class the viewer manages or monitors; or mark someone."""
+    """Show the roll of each class the viewer may see; a day's sessions; or mark someone."""
     viewer = viewer_of(context)
     message = update.effective_message
     staff_of = viewer.classes_where(Capability.SEE_ROLL)
-    if context.args:
-        await _ask_mark(update, context, viewer.person.id, staff_of)
-        return
     now = context.bot_data.clock.now()
+    if context.args:
+        if len(context.args) == 1 and staff_of:
+            today = now.astimezone(ZoneInfo(staff_of[0].klass.timezone)).date()
+            day = parse_day(context.args[0], today)
+            if day is not None:
+                for membership in staff_of:
+                    text, markup = await _day_list(context, membership.klass, day)
+                    await message.reply_text(text, reply_markup=markup)
+                return
+        await marks.ask_mark(update, context, viewer.person.id, staff_of)
+        return
     for membership in staff_of:
         session = await current_session(context.db, membership.klass.id, now)
         if session is None:
             await message.reply_text(context.t("roll.no_session", class_name=membership.klass.name))
             continue
-        text, markup = await _render(context, session)
+        text, markup = await render(context, session)
         await message.reply_text(text, reply_markup=markup)
 
 
-async def pressed_refresh(update: Update, context: Context, button: RollRefresh) -> None:
-    """Update the roll message in place."""
-    query = update.callback_query
-    session = await sessions.by_id(context.db, button.session_id)
-    if session is None or not await permissions.holds(
-        context.db, Capability.SEE_ROLL, session.class_id, viewer_of(context).person.id
+async def _day_list(
+    context: Context, klass: ClassRow, day: date
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    found = await _day_sessions(context.db, klass, day)
+    if not found:
+        return context.t("roll.no_sessions_that_day", class_name=klass.name, day=day), None
+    text = context.t("roll.pick_session", class_name=klass.name, day=day)
+    rows = _session_buttons(context, found)
+    rows.append([(context.label("roll.other_days"), RollDays(klass.id))])
+    return text, keyboard(rows)
+
+
+async def _may_see(context: Context, class_id: int) -> None:
+    """The presser may see this class's roll call now (the database says), or the press is
+    stale."""
+    if not await permissions.holds(
+        context.db, Capability.SEE_ROLL, class_id, viewer_of(context).person.id
     ):
         raise StalePress
-    text, markup = await _render(context, session)
-    await answer(query)
-    await edit_or_send(query, text, reply_markup=markup)
 
 
-async def _ask_mark(
-    update: Update, context: Context, person_id: int, staff_of: list[Membership]
-) -> None:
-    message = update.effective_message
-    managed = [m for m in staff_of if permissions.may(m.roles, Capability.MARK_ATTENDANCE)]
-    if not managed:
-        await message.reply_text(context.t("roll.read_only"))
-        return
-    if len(context.args) < 2:
-        await message.reply_text(context.t("roll.mark_usage"))
-        return
-    who, reason = context.args[0], " ".join(context.args[1:])
-    digits = "".join(ch for ch in who if ch.isdigit())
-    trainees = permissions.roles_for(Capability.CHECK_IN)
-    matches = []
-    for membership in managed:
-        for member in await classes.members(context.db, membership.klass.id, trainees):
-            if member.name == who or (
-                digits and member.phone.endswith(digits) and len(digits) >= 4
-            ):
-                matches.append((membership.klass, member))
-    if not matches:
-        await message.reply_text(context.t("roll.no_such_person", who=who))
-        return
-    if len(matches) > 1:
-        await message.reply_text(context.t("roll.ambiguous", who=who))
-        return
-    klass, member = matches[0]
-    now = context.bot_data.clock.now()
-    session = await current_session(context.db, klass.id, now)
-    if session is None:
-        await message.reply_text(context.t("roll.no_session", class_name=klass.name))
-        return
-    form = {"session_id": session.id, "person_id": member.person_id, "reason": reason}
-    await context.db.write(lambda tx: forms.save(tx, person_id, FormKind.ROLL_MARK, form, now))
-    choices = [
-        (context.label("roll.status", status=s.value), RollMark(session.id, member.person_id, s))
-        for s in MANUAL_STATUSES
-    ]
-    await message.reply_text(
-        context.t("roll.mark_choose", name=member.name, title=session.title, reason=reason),
-        reply_markup=keyboard([choices]),
-    )
-
-
-async def pressed_mark(update: Update, context: Context, button: RollMark) -> None:
-    """Write a hand marking chosen with a button: checked again inside the write."""
-    query = update.callback_query
-    viewer = viewer_of(context)
+async def pressed_refresh(update: Update, context: Context, button: RollRefresh | RollShow) -> None:
+    """Show the session's roll in place: refreshed, or another session switched to."""
     session = await sessions.by_id(context.db, button.session_id)
-    if session is None or button.status not in MANUAL_STATUSES:
+    if session is None:
         raise StalePress
-    outcome, reason = await context.db.write(
-        lambda tx: flows.mark(
-            tx,
-            update_id=update.update_id,
-            actor=viewer.actor,
-            manager_id=viewer.person.id,
-            session=session,
-            person_id=button.person_id,
-            status=button.status.value,
-            now=context.bot_data.clock.now(),
+    await _may_see(context, session.class_id)
+    text, markup = await render(context, session)
+    await answer(update.callback_query)
+    await edit_or_send(update.callback_query, text, reply_markup=markup)
+
+
+async def pressed_days(update: Update, context: Context, button: RollDays) -> None:
+    """The days of the class with sessions begun so far, newest first, to pick one."""
+    await _may_see(context, button.class_id)
+    klass = await classes.by_id(context.db, button.class_id)
+    assert klass is not None
+    now = context.bot_data.clock.now()
+    zone = ZoneInfo(klass.timezone)
+    found = await sessions.of_class_until(context.db, klass.id, now)
+    days = sorted({s.starts_at.astimezone(zone).date() for s in found}, reverse=True)
+    await answer(update.callback_query)
+    if not days:
+        await edit_or_send(
+            update.callback_query, context.t("roll.no_session", class_name=klass.name)
         )
-    )
-    if outcome is Outcome.STALE:
-        raise StalePress
-    await answer(query)
-    person = await people.by_id(context.db, button.person_id)
-    await query.edit_message_text(
-        context.t(
-            "roll.marked",
-            name=person.name if person else None,  # None: the template names no one
-            title=session.title,
-            status=button.status.value,
-            reason=reason,
-        )
-    )
+        return
+    shown = days[:MAX_DAYS]
+    buttons = [
+        (context.label("roll.day_button", day=d), RollDay(klass.id, d.isoformat())) for d in shown
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    text = context.t("roll.pick_day", class_name=klass.name, more=len(days) - len(shown))
+    await edit_or_send(update.callback_query, text, reply_markup=keyboard(rows))
+
+
+async def pressed_day(update: Update, context: Context, button: RollDay) -> None:
+    """One day's sessions, to pick one."""
+    await _may_see(context, button.class_id)
+    klass = await classes.by_id(context.db, button.class_id)
+    try:
+        day = date.fromisoformat(button.day)
+    except ValueError:
+        raise StalePress from None
+    assert klass is not None
+    text, markup = await _day_list(context, klass, day)
+    await answer(update.callback_query)
+    await edit_or_send(update.callback_query, text, reply_markup=markup)

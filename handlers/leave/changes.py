@@ -16,7 +16,7 @@ from bot import permissions
 from bot.context import BotData
 from bot.permissions import Capability
 from handlers.leave import notify
-from handlers.leave.views import class_info
+from handlers.leave.info import class_info
 from storage import audit, leave
 from storage.audit import ImportEntry
 from storage.db import Tx

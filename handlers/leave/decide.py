@@ -14,7 +14,8 @@ from bot.rules import leave as rules
 from handlers.common import StalePress, answer, viewer_of
 from handlers.leave import decisions
 from handlers.leave.flows import Outcome
-from handlers.leave.views import class_info, decide_keyboard, moment_view, request_view
+from handlers.leave.info import class_info
+from handlers.leave.views import decide_keyboard, moment_view, request_view
 from storage import forms, leave
 from storage.forms import Form, FormKind
 

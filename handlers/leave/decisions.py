@@ -18,10 +18,13 @@ from bot.buttons import LeaveCancel
 from bot.context import BotData
 from bot.outbox import message
 from bot.permissions import Capability
+from bot.rules import leave as rules
 from bot.rules.leave_limit import LimitDecision
 from handlers.leave import limit, notify
+from handlers.leave.figures import tally_of
 from handlers.leave.flows import Outcome
-from handlers.leave.views import ClassInfo, class_info, decided_view, request_view, tally_of
+from handlers.leave.info import ClassInfo, class_info
+from handlers.leave.views import decided_view, request_view
 from storage import audit, forms, leave, outbox, people, updates
 from storage.db import Tx
 from storage.forms import FormKind
@@ -106,6 +109,12 @@ async def decide(
             tx, data, info, after.person_id, key, "trainee_level1", now, r=view
         )
     elif after.status == "approved":
+        if rules.leave_ends(after.sessions) <= now:
+            # Leave after the fact, wholly past: nothing to come back from (no prompt).
+            await leave.mark_reported_back(tx, request_id, now)
+            after = await leave.get_request(tx, request_id)
+            assert after is not None
+            view = await request_view(tx, info, after, now)
         await notify.tell_person(
             tx,
             data,
@@ -114,7 +123,10 @@ async def decide(
             key,
             "trainee_approved",
             now,
-            button=("withdraw", LeaveCancel(request_id)),
+            # Withdrawing is possible until it starts: leave after the fact has no button.
+            button=("withdraw", LeaveCancel(request_id))
+            if rules.first_start(after.sessions) > now
+            else None,
             r=view,
         )
         await limit.warn_limit(tx, data, info, person_id=after.person_id, now=now)

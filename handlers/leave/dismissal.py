@@ -18,7 +18,8 @@ from handlers.common import StalePress, answer, viewer_of
 from handlers.leave import decisions
 from handlers.leave.decide import accepted_reason, waits
 from handlers.leave.flows import Outcome
-from handlers.leave.views import class_info, decided_view, limit_decision_view
+from handlers.leave.info import class_info
+from handlers.leave.views import decided_view, limit_decision_view
 from storage import forms, leave, people
 from storage.forms import Form, FormKind
 

@@ -22,7 +22,8 @@ from bot.permissions import Capability
 from bot.rules import leave as rules
 from bot.rules import leave_limit
 from handlers.leave import notify
-from handlers.leave.views import class_info, request_view
+from handlers.leave.info import ClassInfo, class_info
+from handlers.leave.views import request_view
 from storage import attendance, audit, forms, leave, sessions, updates
 from storage.db import Tx
 from storage.forms import FormKind
@@ -51,6 +52,7 @@ class Outcome(StrEnum):
     LIMIT_NOT_DECIDER = "limit_not_decider"
     LIMIT_DECIDED = "limit_decided"  # someone recorded the decision first
     LIMIT_NOT_OVER = "limit_not_over"  # the trainee is not over the limit (now)
+    NO_SUCH_TYPE = "no_such_type"  # a leave type the class does not have (any more)
 
 
 async def save_form(
@@ -88,19 +90,10 @@ async def send_request(
     info = await class_info(tx, class_id)
     covered = await sessions.by_ids(tx, form["chosen"])
     assert info is not None
+    if info.settings.leave_type(form["leave_type"]) is None:
+        return Outcome.NO_SUCH_TYPE
     levels = rules.levels_required(covered, info.settings.leave_second_level_hours, info.zone)
-    request_id = await leave.create_request(
-        tx,
-        class_id=class_id,
-        person_id=person_id,
-        reason=form["reason"],
-        attachment_file_id=form.get("attachment_file_id"),
-        attachment_kind=form.get("attachment_kind"),
-        covered=covered,
-        hours=leave_limit.total(s.hours for s in covered),
-        levels_required=levels,
-        now=now,
-    )
+    request_id = await create(tx, info, person_id, form, covered, levels, now)
     if request_id is None:
         return Outcome.TAKEN
     await forms.drop(tx, person_id, FormKind.LEAVE)
@@ -112,12 +105,49 @@ async def send_request(
         action="leave.request",
         class_id=class_id,
         subject=f"leave:{request_id}",
-        details={"sessions": form["chosen"], "levels": levels},
+        details={
+            "sessions": form["chosen"],
+            "levels": levels,
+            "type": form["leave_type"],
+            "after_the_fact": rules.after_the_fact(covered, now),
+        },
     )
     request = await leave.get_request(tx, request_id)
     assert request is not None
     await notify.queue_cards(tx, data, info, request, 1, now)
     return request_id
+
+
+async def create(
+    tx: Tx,
+    info: ClassInfo,
+    person_id: int,
+    form: dict[str, Any],
+    covered: Sequence[Session],
+    levels: int,
+    now: datetime,
+    *,
+    recorded_by: int | None = None,
+) -> int | None:
+    """Insert the form's request, pending; None if a session is in another request already.
+
+    A request covering a session that had begun is marked as after the fact (补假).
+    """
+    return await leave.create_request(
+        tx,
+        class_id=info.row.id,
+        person_id=person_id,
+        reason=form["reason"],
+        attachment_file_id=form.get("attachment_file_id"),
+        attachment_kind=form.get("attachment_kind"),
+        covered=covered,
+        hours=leave_limit.total(s.hours for s in covered),
+        levels_required=levels,
+        now=now,
+        leave_type=form["leave_type"],
+        retroactive=rules.after_the_fact(covered, now),
+        recorded_by=recorded_by,
+    )
 
 
 async def cancel(
@@ -209,6 +239,7 @@ async def report_back(
     return Outcome.DONE, given_back
 
 
-def over_session(chosen: Sequence[Session], now: datetime) -> Session | None:
-    """The first chosen session that is over (none may be covered by a new request)."""
-    return next((s for s in chosen if not rules.can_be_chosen(s, now)), None)
+def over_session(chosen: Sequence[Session], now: datetime, days_back: int) -> Session | None:
+    """The first chosen session over for longer than the class allows leave after the fact
+    (none such may be covered by a new request)."""
+    return next((s for s in chosen if not rules.can_be_chosen(s, now, days_back)), None)

@@ -18,7 +18,8 @@ from bot.jobs import PlannedJob
 from bot.permissions import Capability
 from bot.rules import leave as rules
 from handlers.leave import notify
-from handlers.leave.views import ClassInfo, class_info, moment_view, request_view
+from handlers.leave.info import ClassInfo, class_info
+from handlers.leave.views import moment_view, request_view
 from storage import audit, leave
 from storage.db import Database, Tx
 from storage.leave import LeaveRequest

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from fractions import Fraction
 
-from bot.buttons import LimitDecide, keyboard
+from bot.buttons import LimitDecide, RiskShow, keyboard, one_button
 from bot.context import BotData
 from bot.outbox import message
 from bot.permissions import Capability
@@ -21,7 +21,8 @@ from bot.rules import leave as rules
 from bot.rules import leave_limit
 from bot.rules.leave_limit import LimitDecision
 from handlers.leave import notify
-from handlers.leave.views import ClassInfo, absent_trainees, class_info, tally_of
+from handlers.leave.figures import absent_trainees, tally_of
+from handlers.leave.info import ClassInfo, class_info
 from storage import attendance, audit, leave, outbox, people, sessions
 from storage.db import Tx
 from storage.leave import LeaveRequest
@@ -160,6 +161,8 @@ async def warn_limit(
             class_name=info.row.name,
         )
         buttons = None
+        if top == 80:  # the at-risk list is one tap away (handlers/risk)
+            buttons = one_button(data.texts.plain(locale, "leave.limit_risk"), RiskShow(class_id))
         if top == 100:
             buttons = keyboard(
                 [

@@ -15,7 +15,8 @@ from bot.buttons import Button, one_button
 from bot.context import BotData
 from bot.outbox import edit_of, message
 from bot.permissions import Capability
-from handlers.leave.views import ClassInfo, decide_keyboard, request_view
+from handlers.leave.info import ClassInfo
+from handlers.leave.views import decide_keyboard, request_view
 from storage import classes, leave, outbox, people
 from storage.db import Tx
 from storage.leave import LeaveRequest

@@ -7,9 +7,7 @@ figures against the limit), so a card sent late or edited after a decision tells
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,104 +17,29 @@ from bot.buttons import (
     LeaveApprove,
     LeaveDay,
     LeaveForm,
+    LeaveKind,
     LeavePick,
     LeaveReject,
     LeaveStep,
     keyboard,
 )
-from bot.rules import attendance, class_settings, leave_limit
 from bot.rules import leave as rules
+from bot.rules import leave_limit
 from bot.rules.class_settings import ClassSettings
-from bot.rules.leave_limit import Tally
-from bot.rules.locales import Locale, recipient_locale
+from bot.rules.locales import Locale
 from bot.texts import Texts
-from storage import classes, leave, people, sessions
-from storage.classes import ClassRow
+from handlers.leave.figures import missed_among, tally_of
+from handlers.leave.info import ClassInfo
+from storage import leave, people
 from storage.db import Queryable
-from storage.people import Recipient
 from storage.sessions import Session
-
-
-@dataclass(frozen=True)
-class ClassInfo:
-    """A class with its parsed settings and zone."""
-
-    row: ClassRow
-    settings: ClassSettings
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The class's time zone."""
-        return ZoneInfo(self.row.timezone)
-
-    def locale_of(self, who: Recipient | None, fallback: Locale) -> Locale:
-        """The language to write to someone of this class in: theirs, else the class's."""
-        return recipient_locale(who.locale if who else None, self.settings.locale, fallback)
-
-
-async def class_info(db: Queryable, class_id: int) -> ClassInfo | None:
-    """A class by id, with settings."""
-    row = await classes.by_id(db, class_id)
-    return None if row is None else ClassInfo(row, class_settings.from_json(row.settings))
-
-
-# -- the figures of the one-seventh rule ---------------------------------------------------
-
-
-def _absent(fact: leave.Attended, settings: ClassSettings, now: datetime) -> bool:
-    record = attendance.Record(
-        fact.checkin_at,
-        fact.checkout_at,
-        attendance.Status(fact.override_status) if fact.override_status else None,
-    )
-    outcome = attendance.status(
-        record,
-        attendance.windows(fact.starts_at, fact.ends_at, attendance.rules_of(settings)),
-        on_leave=fact.on_leave,
-        double_checkin=settings.double_checkin,
-        now=now,
-    )
-    return outcome.status is attendance.Status.ABSENT
-
-
-async def missed_hours(db: Queryable, info: ClassInfo, person_id: int, now: datetime) -> Fraction:
-    """Hours of sessions missed without leave: the status ``absent`` of the attendance rules.
-
-    Only closed sessions can be absent (the status decides), so this reads the sessions
-    that ended before now, the person's records and their approved leave.
-    """
-    facts = await leave.closed_sessions_of(db, info.row.id, person_id, now)
-    return leave_limit.total(f.hours for f in facts if _absent(f, info.settings, now))
-
-
-async def absent_trainees(
-    db: Queryable, info: ClassInfo, session_id: int, now: datetime
-) -> list[int]:
-    """The active trainees absent from a session at ``now`` (none before it closes)."""
-    facts = await leave.trainees_of_session(db, session_id)
-    return [f.person_id for f in facts if _absent(f, info.settings, now)]
-
-
-async def tally_of(db: Queryable, info: ClassInfo, person_id: int, now: datetime) -> Tally:
-    """A trainee's leave against their class's limit, as the database says now."""
-    missed = (
-        await missed_hours(db, info, person_id, now)
-        if info.settings.absence_counts_toward_limit
-        else Fraction(0)
-    )
-    return Tally(
-        await sessions.class_hours(db, info.row.id),
-        info.settings.leave_limit_ratio,
-        await leave.approved_hours(db, info.row.id, person_id),
-        missed,
-    )
-
 
 # -- values for the templates -------------------------------------------------------------
 
 
-def session_view(session: Session, zone: ZoneInfo) -> dict[str, Any]:
-    """A session as templates show it, in the class's local time."""
+def session_view(session: Session, zone: ZoneInfo, now: datetime | None = None) -> dict[str, Any]:
+    """A session as templates show it, in the class's local time (``begun``: at ``now``,
+    for leave after the fact)."""
     start = session.starts_at.astimezone(zone)
     return {
         "id": session.id,
@@ -125,6 +48,7 @@ def session_view(session: Session, zone: ZoneInfo) -> dict[str, Any]:
         "start": start.strftime("%H:%M"),
         "end": session.ends_at.astimezone(zone).strftime("%H:%M"),
         "hours": leave_limit.show(session.hours),
+        "begun": now is not None and session.starts_at <= now,
     }
 
 
@@ -152,7 +76,13 @@ async def request_view(
     """Everything a card or notice shows about a request."""
     name, unit = await people.name_and_unit(db, request.person_id)
     tally = await tally_of(db, info, request.person_id, now)
-    counted = request.hours if request.status != "approved" else None
+    counts = info.settings.leave_type_counts(request.leave_type)
+    counted = request.hours if request.status != "approved" and counts else None
+    if counted is not None:  # sessions counted absent now would count as leave instead
+        tally = tally.replacing(
+            await missed_among(db, info, request.person_id, request.sessions, now)
+        )
+    recorder = await people.by_id(db, request.recorded_by) if request.recorded_by else None
     decisions = [
         {
             "level": d.level,
@@ -179,6 +109,11 @@ async def request_view(
         "limit_decision": limit_decision_view(
             await leave.limit_decision(db, info.row.id, request.person_id), info.zone
         ),
+        "leave_type": request.leave_type,
+        "counts": counts,
+        "retroactive": request.retroactive,  # 补假
+        "recorded_by": recorder.name if recorder else None,
+        "over": bool(request.sessions) and rules.leave_ends(request.sessions) <= now,
     }
 
 
@@ -213,12 +148,23 @@ def decide_keyboard(
     )
 
 
+def type_keyboard(texts: Texts, locale: Locale, settings: ClassSettings) -> InlineKeyboardMarkup:
+    """One button per leave type of the class, in its order."""
+    return keyboard(
+        [
+            [(texts.plain(locale, "leave.type_button", name=t.name), LeaveKind(i))]
+            for i, t in enumerate(settings.leave_types)
+        ]
+    )
+
+
 def picker_keyboard(
     texts: Texts,
     locale: Locale,
     zone: ZoneInfo,
     offered: Sequence[Session],
     chosen: set[int],
+    now: datetime,
 ) -> InlineKeyboardMarkup:
     """The sessions on offer grouped by day, a whole day at a time or one by one."""
     rows: list[list[tuple[str, Any]]] = []
@@ -238,7 +184,7 @@ def picker_keyboard(
                     texts.plain(
                         locale,
                         "leave.session_button",
-                        s=session_view(s, zone),  # type: ignore[arg-type]
+                        s=session_view(s, zone, now),  # type: ignore[arg-type]
                         chosen=s.id in chosen,
                     ),
                     LeavePick(s.id),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.importer.model import ClassPlan
@@ -135,3 +135,55 @@ async def big_class(
         return sid
 
     return await db.write(op)
+
+
+# A session right after S01 (back to back): its check-in opens at 11:00, while S01 runs.
+S01B_START = S01_END
+S01B_END = S01_END + timedelta(hours=1)
+
+
+async def add_session(
+    db: Database,
+    *,
+    external_id: str = "S01B",
+    title: str = "分组讨论：学习体会交流",
+    starts_at: datetime = S01B_START,
+    ends_at: datetime = S01B_END,
+    hours: float = 1,
+) -> int:
+    """Another session of the example class (the first class); its id."""
+
+    async def op(tx: Tx) -> int:
+        class_id = (await tx.fetchone("SELECT min(id) FROM classes"))[0]
+        stamp = to_db(starts_at)
+        return await tx.insert(
+            "INSERT INTO sessions (class_id, external_id, title, starts_at, ends_at, location,"
+            " hours, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, '研讨室', ?, ?, ?, ?)",
+            (
+                class_id,
+                external_id,
+                title,
+                to_db(starts_at),
+                to_db(ends_at),
+                hours,
+                f"secret-{external_id}",
+                stamp,
+                stamp,
+            ),
+        )
+
+    return await db.write(op)
+
+
+async def admin(bot: BotHarness, plan: ClassPlan, **kw: Any) -> Person:
+    return await bind(bot, next(p for p in plan.people if Role.ADMIN in p.roles).phone, **kw)
+
+
+async def table_rows(db: Database, *tables: str) -> dict[str, list[tuple]]:
+    """What a refusal must leave unchanged."""
+    return {
+        t: [tuple(r) for r in await db.fetchall(f"SELECT * FROM {t} ORDER BY 1")] for t in tables
+    }
+
+
+RECORD_TABLES = ("attendance", "audit_log", "outbox", "leave_requests", "corrections")

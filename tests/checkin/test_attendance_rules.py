@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,10 +17,12 @@ from bot.rules.attendance import (
     checkout_verdict,
     minutes_late,
     rules_of,
+    running,
     status,
     windows,
 )
 from bot.rules.class_settings import ClassSettings
+from bot.rules.days import parse_day
 
 START = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
 END = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
@@ -130,8 +132,9 @@ def test_on_time_and_late_checkins() -> None:
 
 def test_checkout_at_the_window_opening_is_not_early() -> None:
     assert st(Record(at(0), W.checkout_opens), CLOSED) == Outcome(Status.PRESENT)
-    assert st(Record(at(0), W.checkout_opens - S), OPEN) == Outcome(Status.LEFT_EARLY)
-    assert st(Record(at(9), W.checkout_opens - S), CLOSED) == Outcome(Status.LEFT_EARLY, 9)
+    # Left early: its own minutes before the end, beside the minutes late if it was late too.
+    assert st(Record(at(0), W.checkout_opens - S), OPEN) == Outcome(Status.LEFT_EARLY, None, 10)
+    assert st(Record(at(9), W.checkout_opens - S), CLOSED) == Outcome(Status.LEFT_EARLY, 9, 10)
 
 
 def test_no_checkout_only_once_closed_and_only_with_double_checkin() -> None:
@@ -147,3 +150,38 @@ def test_the_managers_override_wins() -> None:
     assert st(Record(override_status=Status.ABSENT), CLOSED, leave=True) == Outcome(Status.ABSENT)
     record = Record(at(0), END, override_status=Status.LATE)
     assert st(record, OPEN) == Outcome(Status.LATE)
+
+
+def test_the_roll_call_shows_the_session_under_way_during_an_overlap() -> None:
+    """S1 08:30-11:30 and S2 11:30-12:30 back to back: S2's check-in opens at 11:00."""
+    s2 = windows(END, END + timedelta(hours=1), Rules())
+    both = [W, s2]
+
+    def pick(minutes: float) -> object:
+        return running(both, lambda w: w, at(minutes))
+
+    assert pick(-31) is None  # before any check-in opened
+    assert pick(-10) is W  # S1's check-in is open: the one coming
+    assert pick(160) is W  # 11:10: S2's check-in is open, S1 is still under way
+    assert pick(180) is s2  # 11:30: S2 begins
+    assert pick(180 + 61) is s2  # 12:31: S2 in its check-out window (S1 closed at 12:00)
+    assert pick(60 * 8) is s2  # the afternoon: the last one whose check-in opened
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2026-12-07", date(2026, 12, 7)),
+        ("2026/12/7", date(2026, 12, 7)),
+        ("12-07", date(2026, 12, 7)),
+        ("12/7", date(2026, 12, 7)),
+        ("12月7日", date(2026, 12, 7)),
+        ("１２月７日", date(2026, 12, 7)),
+        ("12-30", date(2025, 12, 30)),  # later this year than today: last year's
+        ("13-01", None),
+        ("王芳", None),
+        ("12345", None),
+    ],
+)
+def test_a_day_as_people_type_it(text: str, day: date | None) -> None:
+    assert parse_day(text, date(2026, 12, 8)) == day

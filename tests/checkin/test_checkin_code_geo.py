@@ -97,3 +97,15 @@ def test_within_the_radius_counts_the_edge() -> None:
     assert geo.within(north_300m, lon, lat, lon, d)
     assert not geo.within(north_300m, lon, lat, lon, d - 0.5)
     assert geo.within(lat, lon, lat, lon, 1)
+
+
+def test_the_qr_links_payload_names_the_session_and_holds_the_code() -> None:
+    payload = checkin_code.link_payload(42, "012345")
+    assert payload == "ci_42_012345"
+    assert checkin_code.parse_link_payload(payload) == (42, "012345")
+    # What t.me allows in a start parameter, and never what an invite code looks like.
+    assert len(payload) <= 64 and payload.replace("_", "").isalnum()
+    for other in ("ci_42_12345", "ci_x_123456", "Abc23xyz45", "ci_42_123456_", "ci__123456"):
+        assert checkin_code.parse_link_payload(other) is None
+    link = checkin_code.deep_link("trainee_test_bot", payload)
+    assert link == "https://t.me/trainee_test_bot?start=ci_42_012345"

@@ -59,7 +59,7 @@ async def test_monitor_sees_but_cannot_mark_and_trainee_cannot_see(
     assert "只能查看" in reply.text
     user = await trainee(bot, example_class)
     [reply] = await user.says("/roll")
-    assert "只有班主任和纪律委员" in reply.text
+    assert "只有班主任、纪律委员和管理员" in reply.text
     assert await attendance_rows(db) == []
 
 
@@ -155,16 +155,15 @@ async def test_me_counts_and_rate(
     await set_settings(db, checkin_mode="none")
     user = await trainee(bot, example_class)
     [reply] = await user.says("/me")
-    assert "已结束课程 0 节" in reply.text and "出勤率：—" in reply.text
+    assert "已上课 0 学时" in reply.text and "出勤率：—" in reply.text
     clock.set(S01_START + timedelta(minutes=8))
     await user.says("/checkin")
     clock.set(S01_END)
     await user.says("/checkout")
     clock.set(S01_END + timedelta(hours=8))  # the afternoon session is over, missed
     [reply] = await user.says("/me")
-    assert "已结束课程 2 节，出勤 1 节" in reply.text
-    assert "迟到 1 次（共 8 分钟）" in reply.text and "缺勤 1 节" in reply.text
-    assert "出勤率：50%" in reply.text
+    assert "已上课 6 学时（全班总学时 29.5），出勤 3 学时，出勤率：50%" in reply.text
+    assert "迟到 1 次（共 8 分钟）" in reply.text and "缺勤 3 学时" in reply.text
     boss = await manager(bot, example_class)
     [reply] = await boss.says("/me")
     assert "不是任何培训班的学员" in reply.text

@@ -11,6 +11,7 @@ from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.rules.class_settings import (
     SETTING_COLUMNS,
     ClassSettings,
+    LeaveType,
     from_json,
     parse_settings,
     setting_name,
@@ -47,6 +48,11 @@ def test_every_setting_has_its_default_when_empty() -> None:
     assert (defaults.remind_before_min, defaults.instructor_remind_before_min) == (15, 60)
     assert (defaults.rating_window_minutes, defaults.rating_min_responses) == (1440, 3)
     assert (defaults.leave_remind_after_min, defaults.report_back_overdue_min) == (120, 120)
+    assert [t.name for t in defaults.leave_types] == ["sick", "personal", "official"]
+    assert all(t.counts for t in defaults.leave_types)  # the regulation counts every absence
+    assert (defaults.correction_days, defaults.correction_max) == (2, 3)
+    assert not defaults.checkout_proof and not defaults.live_location_only
+    assert defaults.absence_days_alert == 2
 
 
 def test_the_leave_reminders_in_either_language() -> None:
@@ -187,6 +193,55 @@ def test_a_bad_time_of_day(text: str) -> None:
 )
 def test_bad_numbers_and_choices(name: str, text: str, code: str, params: dict[str, str]) -> None:
     assert problem_of(name, text) == (code, {"value": text, **params})
+
+
+@pytest.mark.parametrize(
+    ("text", "types"),
+    [
+        ("病假,事假,公假", ("sick", "personal", "official")),
+        ("sick、personal", ("sick", "personal")),
+        ("病假，事假，婚假", ("sick", "personal", "婚假")),  # full-width comma, a type of its own
+    ],
+)
+def test_leave_types_in_either_language(text: str, types: tuple[str, ...]) -> None:
+    settings = parse(请假类型=text)
+    assert tuple(t.name for t in settings.leave_types) == types
+    assert all(t.counts for t in settings.leave_types)
+
+
+def test_a_leave_type_that_does_not_count_toward_the_limit() -> None:
+    settings = parse(leave_types="病假,事假,公假：否")  # a full-width colon is a colon
+    assert settings.leave_types[2] == LeaveType("official", counts=False)
+    assert settings.leave_type_counts("sick") and not settings.leave_type_counts("official")
+    # A type the class no longer lists (an older request) still counts.
+    assert settings.leave_type_counts("婚假")
+    assert from_json(to_json(settings)) == settings
+    assert parse(leave_types="公假:不计入").leave_types == (LeaveType("official", False),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "病假,病假",
+        "sick,病假",
+        "病假:也许",
+        ":否",
+        "一二三四五六七八九十一",
+        "a,b,c,d,e,f,g,h,i",
+        "a|b",
+    ],
+)
+def test_bad_leave_types(text: str) -> None:
+    assert problem_of("leave_types", text) == ("bad_leave_types", {"value": text})
+
+
+def test_correction_and_proof_settings() -> None:
+    settings = parse(补卡补假天数="3", 补卡次数上限="0", 签退验证="是", 仅限实时位置="yes")
+    assert (settings.correction_days, settings.correction_max) == (3, 0)
+    assert settings.checkout_proof and settings.live_location_only
+    assert parse(旷课预警天数="3").absence_days_alert == 3
+    assert problem_of("correction_days", "0") == ("bad_integer", {"value": "0", "min": "1"})
+    assert from_json(to_json(settings)) == settings
 
 
 def test_whole_numbers_written_as_spreadsheet_numbers() -> None:

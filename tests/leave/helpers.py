@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.buttons import LeaveForm, LeavePick, LeaveStep
+from bot.buttons import LeaveForm, LeaveKind, LeavePick, LeaveStep
 from bot.testing import ShownMessage
 from storage.db import Database, Tx
 from storage.times import to_db
@@ -50,13 +50,16 @@ async def ask(
     *external_ids: str,
     reason: str = "家中有事需要处理",
     photo: bytes | None = None,
+    kind: int = 1,
 ) -> int:
-    """Walk the /leave form through to Send; return the new request's id."""
+    """Walk the /leave form through to Send (of the type at this index of the class's
+    leave_types: by default 事假, personal leave); return the new request's id."""
     db = bot.db
     [picker] = await trainee.says("/leave")
     for ext in external_ids:
         await trainee.presses(picker.message_id, LeavePick(await session_id(db, ext)).pack())
     await trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await trainee.presses(picker.message_id, LeaveKind(kind).pack())
     [attach] = await trainee.says(reason)
     if photo is not None:
         [preview] = await bot.feed(trainee, bot.telegram.send_photo(trainee.id, photo))

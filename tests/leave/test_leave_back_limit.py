@@ -6,11 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
-from bot.buttons import LeaveCancel, LeaveForm, LeavePick, LeaveStep
+from bot.buttons import LeaveCancel, LeaveForm, LeaveKind, LeavePick, LeaveStep
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.rules import class_settings
-from handlers.leave import limit, views
+from handlers.leave import figures, limit
+from handlers.leave.info import class_info
 from storage import leave
 from storage.db import Database, Tx
 from storage.times import to_db
@@ -156,8 +157,8 @@ async def test_missed_sessions_count_toward_the_limit_once_closed(
     request = await leave.get_request(db, request_id)
 
     async def hours(now: datetime) -> Fraction:
-        info = await views.class_info(db, request.class_id)  # check-out closes 30 min after the end
-        return await views.missed_hours(db, info, request.person_id, now)
+        info = await class_info(db, request.class_id)  # check-out closes 30 min after the end
+        return await figures.missed_hours(db, info, request.person_id, now)
 
     assert await hours(datetime(2026, 12, 7, 3, 59, tzinfo=UTC)) == 0  # S01 not closed yet
     assert await hours(datetime(2026, 12, 7, 4, 0, tzinfo=UTC)) == 3  # closed: absent
@@ -204,6 +205,7 @@ async def test_limit_warnings_50_80_100_each_exactly_once(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S07")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())
     [attach] = await people.trainee.says("出差")
     await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
@@ -237,6 +239,6 @@ async def test_withdrawn_leave_is_not_counted_and_warnings_are_not_repeated(
     await people.trainee.presses(1, LeaveCancel(request_id).pack())
     request = await leave.get_request(db, request_id)
     assert request.status == "withdrawn"
-    assert await leave.approved_hours(db, request.class_id, request.person_id) == 0
+    assert await leave.approved_hours(db, request.class_id, request.person_id) == {}
     await approved(bot, people.trainee, people.manager, "S04")
     assert count(people.trainee, "已超过上限的 50%") == 1

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.buttons import LeaveCancel, LeaveForm, LeavePick, LeaveStep, LimitDecide
+from bot.buttons import LeaveCancel, LeaveForm, LeaveKind, LeavePick, LeaveStep, LimitDecide
 from bot.importer.model import ClassPlan
 from bot.rules.leave_limit import LimitDecision
 from bot.testing import ShownMessage
@@ -253,6 +253,7 @@ async def test_the_limit_is_named_by_the_class_ratio(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S05")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())
     [attach] = await people.trainee.says("出差")
     await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
@@ -277,6 +278,7 @@ def test_each_language_names_the_ratio() -> None:
             "request": "3",
             "approved": "12",
             "missed": "0",
+            "uncounted": "0",
             "limit": "14.7",
             "class_hours": "29.5",
             "after": "15",
@@ -286,7 +288,17 @@ def test_each_language_names_the_ratio() -> None:
 
     def preview(locale: str, t: dict) -> str:
         return texts.render(
-            locale, "leave.preview", sessions=[], reason="x", attachment=None, t=t, levels=1
+            locale,
+            "leave.preview",
+            sessions=[],
+            reason="x",
+            attachment=None,
+            t=t,
+            levels=1,
+            leave_type="sick",
+            counts=True,
+            retroactive=False,
+            for_name=None,
         )
 
     assert "one seventh of the class hours" in preview("en", figures(True, None, "1/7"))

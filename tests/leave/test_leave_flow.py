@@ -10,7 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from telegram import Bot
 
-from bot.buttons import LeaveApprove, LeaveCancel, LeaveDay, LeaveForm, LeavePick, LeaveStep
+from bot.buttons import (
+    LeaveApprove,
+    LeaveCancel,
+    LeaveDay,
+    LeaveForm,
+    LeaveKind,
+    LeavePick,
+    LeaveStep,
+)
 from bot.clock import ManualClock
 from bot.importer.model import ClassPlan
 from bot.outbox import Outbox
@@ -71,6 +79,9 @@ async def test_preview_shows_hours_and_the_running_total_against_the_limit(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    kinds = people.trainee.last()
+    assert "请选择请假类型" in kinds.text and kinds.button_texts == ["病假", "事假", "公假"]
+    await people.trainee.presses(picker.message_id, LeaveKind(0).pack())
     assert "请假事由" in people.trainee.last().text
     await people.trainee.says("发烧需要就医")
     [preview] = await bot.feed(people.trainee, bot.telegram.send_photo(people.trainee.id, b"jpeg"))
@@ -320,7 +331,7 @@ async def test_english_trainee_reads_english(
     await bot.deliver_outbox()
     await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
     await bot.deliver_outbox()
-    assert said(people.trainee, "Your leave is approved (3 class hours)")
+    assert said(people.trainee, "Your leave is approved (3 class hours, personal leave)")
 
 
 async def test_restart_keeps_the_form(
@@ -333,6 +344,7 @@ async def test_restart_keeps_the_form(
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     await bot.restart()  # nothing of the form was kept in memory
+    await people.trainee.presses(picker.message_id, LeaveKind(0).pack())
     [reply] = await people.trainee.says("病假")
     assert "证明材料" in reply.text
 

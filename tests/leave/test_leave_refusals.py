@@ -11,6 +11,7 @@ from bot.buttons import (
     LeaveCancel,
     LeaveDay,
     LeaveForm,
+    LeaveKind,
     LeavePick,
     LeaveReject,
     LeaveStep,
@@ -162,6 +163,7 @@ async def test_the_same_reason_delivered_twice(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())
     update = bot.telegram.send_text(people.trainee.id, "病假")
     await bot.feed(people.trainee, update)
     before = await snapshot(db)
@@ -204,12 +206,13 @@ async def test_leave_for_a_session_that_is_over(
     people = await cast(bot)
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S01")).pack())
-    clock.set(datetime(2026, 12, 7, 3, 30, tzinfo=UTC))  # S01 ended at 11:30 local
+    # S01 ended at 11:30 local; leave after the fact (补假) may cover it for two days.
+    clock.set(datetime(2026, 12, 9, 3, 30, tzinfo=UTC))
     before = await snapshot(db)
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
-    assert alert(bot) == "所选课程已经结束，不能再请假。"
+    assert alert(bot) == "所选课程结束已超过 2 天，不能再请假（补假）。"
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S01")).pack())
-    assert alert(bot) == "所选课程已经结束，不能再请假。"
+    assert alert(bot) == "所选课程结束已超过 2 天，不能再请假（补假）。"
     assert await snapshot(db) == before
     # A fresh /leave no longer offers it.
     [picker] = await people.trainee.says("/leave")
@@ -223,14 +226,15 @@ async def test_a_session_that_ends_before_sending_is_refused_at_send(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S01")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())
     [attach] = await people.trainee.says("有事")
     await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
-    clock.set(datetime(2026, 12, 7, 3, 30, tzinfo=UTC))
+    clock.set(datetime(2026, 12, 9, 3, 30, tzinfo=UTC))  # two days after S01 ended
     before = await snapshot(db)
     replies = await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
-    assert alert(bot) == "所选课程已经结束，不能再请假。"
-    assert "已经结束" in replies[-1].text and "/leave" in replies[-1].text
+    assert alert(bot) == "所选课程结束已超过 2 天，不能再请假（补假）。"
+    assert "超过 2 天" in replies[-1].text and "/leave" in replies[-1].text
     assert await snapshot(db) == before
 
 
@@ -245,6 +249,8 @@ async def test_a_forged_session_is_refused(
         assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
     assert alert(bot) == "请至少选择一节课程。"
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())  # not at this step
+    assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.SEND).pack())
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     assert await snapshot(db) == before
@@ -260,6 +266,7 @@ async def test_an_empty_or_over_long_reason(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())
     before = await snapshot(db)
     [reply] = await people.trainee.says(text)
     assert answer in reply.text
@@ -273,8 +280,8 @@ async def test_someone_with_no_class_or_not_bound(
 ) -> None:
     people = await cast(bot)
     before = await snapshot(db)
-    [reply] = await people.manager.says("/leave")
-    assert "只有培训班的学员可以请假" in reply.text
+    [reply] = await people.manager.says("/leave")  # a manager records a trainee's leave
+    assert "代学员登记请假" in reply.text and "/leave 姓名" in reply.text
     [reply] = await people.manager.says("/back")
     assert "只有培训班的学员可以请假" in reply.text
     stranger = bot.person()
@@ -336,6 +343,7 @@ async def test_a_document_note_reaches_the_managers(
     [picker] = await people.trainee.says("/leave")
     await people.trainee.presses(picker.message_id, LeavePick(await session_id(db, "S03")).pack())
     await people.trainee.presses(picker.message_id, LeaveForm(LeaveStep.DONE).pack())
+    await people.trainee.presses(picker.message_id, LeaveKind(1).pack())
     await people.trainee.says("病假")
     [preview] = await bot.feed(
         people.trainee, bot.telegram.send_document(people.trainee.id, "note.pdf", b"%PDF-1.4")

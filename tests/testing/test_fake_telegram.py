@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -290,6 +290,54 @@ def test_edit_reply_markup(fake: FakeTelegram) -> None:
     assert fake.buttons(ALICE, message_id) == []
 
 
+def test_edit_message_media(fake: FakeTelegram) -> None:
+    """A text or photo message gets a new photo and caption; a location has no media."""
+    text_id = ok(send(fake, "旧"))["message_id"]
+    upload = {"qr": ("qr.png", b"PNG-1", "image/png")}
+    media = {"type": "photo", "media": "attach://qr", "caption": "<b>码</b>", "parse_mode": "HTML"}
+    params = {"chat_id": ALICE, "message_id": text_id, "media": json.dumps(media)}
+    edited = ok(fake.call("editMessageMedia", params, upload))
+    assert "text" not in edited and edited["caption"] == "码" and edited["photo"]
+    shown = fake.chat(ALICE)[-1]
+    assert (shown.kind, shown.text, shown.edited) == ("photo", "码", True)
+    file_id = edited["photo"][-1]["file_id"]
+    assert fake.file(file_id).content == b"PNG-1"
+    # The same file and caption again: not modified; a new file: a new photo.
+    same = {**media, "media": file_id}
+    again = {"chat_id": ALICE, "message_id": text_id, "media": json.dumps(same)}
+    assert error(fake.call("editMessageMedia", again)) == (400, NOT_MODIFIED)
+    newer = ok(fake.call("editMessageMedia", params, {"qr": ("qr.png", b"PNG-2", "image/png")}))
+    assert fake.file(newer["photo"][-1]["file_id"]).content == b"PNG-2"
+    # A caption edit works on it now; a text edit does not.
+    ok(fake.call("editMessageCaption", {"chat_id": ALICE, "message_id": text_id, "caption": "止"}))
+    text_edit = {"chat_id": ALICE, "message_id": text_id, "text": "x"}
+    assert error(fake.call("editMessageText", text_edit)) == (
+        400,
+        "Bad Request: there is no text in the message to edit",
+    )
+    broken = {"chat_id": ALICE, "message_id": text_id, "media": "{not json"}
+    assert error(fake.call("editMessageMedia", broken)) == (
+        400,
+        "Bad Request: can't parse media JSON object",
+    )
+    video = {"chat_id": ALICE, "message_id": text_id, "media": json.dumps({"type": "sticker"})}
+    assert error(fake.call("editMessageMedia", video)) == (
+        400,
+        "Bad Request: can't parse input media JSON object",
+    )
+    where = ok(fake.call("sendLocation", {"chat_id": ALICE, "latitude": 1, "longitude": 2}))
+    at = {"chat_id": ALICE, "message_id": where["message_id"], "media": json.dumps(media)}
+    assert error(fake.call("editMessageMedia", at, upload)) == (
+        400,
+        "Bad Request: there is no media in the message to edit",
+    )
+    missing = {**params, "message_id": 999}
+    assert error(fake.call("editMessageMedia", missing, upload)) == (
+        400,
+        "Bad Request: message to edit not found",
+    )
+
+
 def test_delete_message(fake: FakeTelegram, clock: Clock) -> None:
     first = ok(send(fake, "一"))["message_id"]
     assert ok(fake.call("deleteMessage", {"chat_id": ALICE, "message_id": first})) is True
@@ -515,6 +563,16 @@ async def test_real_ptb_bot_against_the_fake(fake: FakeTelegram) -> None:
         query = updates[0].callback_query
         assert query.data == "好" * 21
         assert await query.answer("收到")
+
+        # A photo replaced by an upload, as the /code message is renewed each minute.
+        photo = await bot.send_photo(ALICE, b"PNG-1", caption="一")
+        renewed = await bot.edit_message_media(
+            InputMediaPhoto(b"PNG-2", caption="<b>二</b>", parse_mode="HTML"),
+            chat_id=ALICE,
+            message_id=photo.message_id,
+        )
+        assert renewed.caption == "二"
+        assert fake.file(renewed.photo[-1].file_id).content == b"PNG-2"
 
         fake.send_document(ALICE, "a.txt", b"hello")
         updates = await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)

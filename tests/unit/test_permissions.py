@@ -15,15 +15,20 @@ def test_every_capability_has_roles_and_every_command_a_text() -> None:
 
 def test_the_menu_offers_exactly_what_the_roles_may_do() -> None:
     trainee = [c.name for c in commands_for({Role.TRAINEE})]
-    assert {"checkin", "checkout", "me", "leave", "back", "rate"} <= set(trainee)
-    assert not {"code", "roll", "pending", "announce", "instructors", "roster"} & set(trainee)
+    assert {"checkin", "checkout", "me", "fix", "leave", "back", "rate"} <= set(trainee)
+    assert not {"code", "roll", "risk", "pending", "announce", "instructors", "roster"} & set(
+        trainee
+    )
     monitor = {c.name for c in commands_for({Role.MONITOR})}
     assert {"roll", "roster"} <= monitor and "code" not in monitor
     admin = {c.name for c in commands_for({Role.ADMIN})}
-    assert {"pending", "announce", "instructors", "roster"} <= admin and "roll" not in admin
+    # Issue 14: admins of a class see its roll call and the trainees at risk, and mark no one.
+    assert {"pending", "announce", "instructors", "roster", "roll", "risk"} <= admin
+    assert not may({"admin"}, Capability.MARK_ATTENDANCE)
     # A manager who is also an instructor gets both sides, once each.
     both = [c.name for c in commands_for({Role.MANAGER, Role.INSTRUCTOR})]
-    assert {"code", "roll", "myratings", "pending"} <= set(both)
+    assert {"code", "roll", "risk", "leave", "myratings", "pending"} <= set(both)
+    assert "fix" not in both
     assert len(both) == len(set(both))
     # Nobody bound: only what needs no role.
     assert [c.name for c in commands_for(set())] == ["help", "today", "week", "next", "lang"]
