@@ -49,38 +49,46 @@ async def enqueue(
     """
     tx.changed(Topic.OUTBOX)
     cursor = await tx.execute(
-        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
-        (
-            key,
-            chat_id,
-            person_id,
-            method,
-            json.dumps(dict(payload), ensure_ascii=False),
-            to_db(not_before or now),
-            to_db(now),
-        ),
+        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, not_before,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+        (key, chat_id, person_id, method, to_db(not_before or now), to_db(now)),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount != 1:
+        return False
+    await tx.execute(
+        "INSERT INTO outbox_payloads (outbox_id, payload) VALUES (?, ?)",
+        (cursor.lastrowid, json.dumps(dict(payload), ensure_ascii=False)),
+    )
+    return True
 
 
 async def enqueue_many(tx: Tx, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> int:
     """Queue many calls at once (dicts with the keyword arguments of ``enqueue``); new ones."""
     tx.changed(Topic.OUTBOX)
-    before = await tx.fetchone("SELECT total_changes()")
+    # Row ids only grow (max + 1), so the rows this call adds are those above today's max:
+    # a key queued before keeps its row, and gets no payload back.
+    top = await tx.fetchone("SELECT coalesce(max(id), 0) FROM outbox")
     await tx.executemany(
-        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, payload, not_before,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+        "INSERT INTO outbox (idempotency_key, chat_id, person_id, method, not_before,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
         [
             (
                 row["key"],
                 row["chat_id"],
                 row.get("person_id"),
                 row.get("method", "sendMessage"),
-                json.dumps(dict(row["payload"]), ensure_ascii=False),
                 to_db(row.get("not_before") or now),
                 to_db(now),
             )
+            for row in rows
+        ],
+    )
+    before = await tx.fetchone("SELECT total_changes()")
+    await tx.executemany(
+        "INSERT OR IGNORE INTO outbox_payloads (outbox_id, payload)"  # a key twice: the first
+        " SELECT id, ? FROM outbox WHERE idempotency_key = ? AND id > ?",
+        [
+            (json.dumps(dict(row["payload"]), ensure_ascii=False), row["key"], top[0] if top else 0)
             for row in rows
         ],
     )
@@ -96,9 +104,10 @@ async def due(db: Queryable, now: datetime, limit: int = 500) -> list[OutboxRow]
     """
     at = to_db(now)
     rows = await db.fetchall(
-        "SELECT o.id, o.idempotency_key, o.chat_id, o.person_id, o.method, o.payload,"
-        " o.not_before, o.attempts, p.unreachable_at IS NOT NULL"
-        " FROM outbox o LEFT JOIN people p ON p.id = o.person_id"
+        "SELECT o.id, o.idempotency_key, o.chat_id, o.person_id, o.method,"
+        " coalesce(pl.payload, '{}'), o.not_before, o.attempts, p.unreachable_at IS NOT NULL"
+        " FROM outbox o LEFT JOIN outbox_payloads pl ON pl.outbox_id = o.id"
+        " LEFT JOIN people p ON p.id = o.person_id"
         " WHERE o.status = 'pending' AND o.not_before <= ?"
         " AND o.chat_id NOT IN (SELECT chat_id FROM outbox WHERE status = 'pending'"
         " AND not_before > ? AND last_error IS NOT NULL)"
@@ -121,13 +130,14 @@ async def mark_sent_many(tx: Tx, results: Mapping[int, tuple[int | None, datetim
     """Record many calls Telegram accepted: row id -> (message id, when sent).
 
     Whatever the row's status says now: a card dropped while its send was in flight was
-    sent all the same, and the edit that closes it needs its message id. The payload is
-    not kept: the message is in the chat now, and the row only needs its key (so it is
-    never queued again), its status and its message id (so it can be edited).
+    sent all the same, and the edit that closes it needs its message id. The payload goes
+    (a trigger of migration 0005 deletes it when the status leaves 'pending'): the message
+    is in the chat now, and the row only needs its key (so it is never queued again), its
+    status and its message id (so it can be edited).
     """
     await tx.executemany(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, telegram_message_id = ?,"
-        " sent_at = ?, payload = '{}' WHERE id = ?",
+        " sent_at = ? WHERE id = ?",
         [(message_id, to_db(at), row_id) for row_id, (message_id, at) in results.items()],
     )
 

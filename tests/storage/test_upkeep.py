@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.upkeep import backup_name, tidy
+from storage import outbox
 from storage.db import Database, Tx
 from storage.times import to_db
 
@@ -20,22 +21,19 @@ async def _rows(db: Database) -> None:
 
     async def op(tx: Tx) -> None:
         rows = []
-        for n in range(3000):  # a busy month: sent long ago, each with its payload
-            rows.append((f"remind:old:{n}", "sent", NOW - timedelta(days=20), "x" * 400))
+        for n in range(3000):  # a busy month, sent long ago
+            rows.append((f"remind:old:{n}", "sent", NOW - timedelta(days=20)))
         rows += [
-            ("remind:recent", "sent", NOW - timedelta(days=3), "{}"),
-            ("failed:old", "failed", NOW - timedelta(days=20), "{}"),
-            ("pending:old", "pending", NOW - timedelta(days=20), "{}"),
-            ("leave:limit:1:person:2:100:staff:to:3", "sent", NOW - timedelta(days=60), "{}"),
-            ("cancelled:session:5:import:9:person:2", "sent", NOW - timedelta(days=60), "{}"),
+            ("remind:recent", "sent", NOW - timedelta(days=3)),
+            ("failed:old", "failed", NOW - timedelta(days=20)),
+            ("pending:old", "pending", NOW - timedelta(days=20)),
+            ("leave:limit:1:person:2:100:staff:to:3", "sent", NOW - timedelta(days=60)),
+            ("cancelled:session:5:import:9:person:2", "sent", NOW - timedelta(days=60)),
         ]
         await tx.executemany(
-            "INSERT INTO outbox (idempotency_key, chat_id, payload, not_before, status,"
-            " created_at, sent_at) VALUES (?, 1, ?, ?, ?, ?, ?)",
-            [
-                (k, p, to_db(at), s, to_db(at), to_db(at) if s == "sent" else None)
-                for k, s, at, p in rows
-            ],
+            "INSERT INTO outbox (idempotency_key, chat_id, not_before, status,"
+            " created_at, sent_at) VALUES (?, 1, ?, ?, ?, ?)",
+            [(k, to_db(at), s, to_db(at), to_db(at) if s == "sent" else None) for k, s, at in rows],
         )
         await tx.executemany(
             "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, ?)",
@@ -77,3 +75,38 @@ async def test_one_backup_a_day_and_only_the_last_ones_kept(
         await tidy(db, config, NOW + timedelta(days=day))
     names = sorted(p.name for p in folder.iterdir())
     assert names == [backup_name((NOW + timedelta(days=d)).date()) for d in (2, 3)]
+
+
+async def test_a_sent_call_keeps_no_payload_and_its_pages_come_back(db: Database) -> None:
+    """Sending a day's messages and reclaiming leaves the file near its size before them.
+
+    A payload shrunk in place (as before migration 0005) would leave its pages mostly
+    empty and the file as big as at its peak.
+    """
+
+    async def pages() -> int:  # the database's size, WAL included
+        return int((await db.fetchone("PRAGMA page_count"))[0])
+
+    await db.reclaim()
+    empty = await pages()
+    rows = [
+        {"key": f"remind:{n}", "chat_id": n, "payload": {"text": "提醒" * 300}} for n in range(2000)
+    ]
+
+    async def queue(tx: Tx) -> int:
+        return await outbox.enqueue_many(tx, rows, now=NOW)
+
+    assert await db.write(queue) == 2000
+    peak = await pages()
+    due = await outbox.due(db, NOW, limit=5000)
+    assert len(due) == 2000 and due[0].payload["text"].startswith("提醒")
+
+    async def sent(tx: Tx) -> None:
+        await outbox.mark_sent_many(tx, {row.id: (row.id, NOW) for row in due})
+
+    await db.write(sent)
+    assert (await db.fetchone("SELECT count(*) FROM outbox_payloads"))[0] == 0
+    await db.reclaim()
+    after = await pages()
+    assert peak - empty > 700  # pages of 4 KiB
+    assert after - empty < (peak - empty) / 5, (empty, peak, after)
