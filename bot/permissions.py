@@ -117,7 +117,10 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("fix", (Capability.ASK_CORRECTION,)),
     Command("leave", (Capability.ASK_LEAVE, Capability.RECORD_LEAVE)),
     Command("back", (Capability.ASK_LEAVE,)),
-    Command("pending", (Capability.DECIDE_LEAVE, Capability.DECIDE_LEAVE_SCHOOL)),
+    Command(
+        "pending",
+        (Capability.DECIDE_LEAVE, Capability.DECIDE_LEAVE_SCHOOL, Capability.DECIDE_CORRECTION),
+    ),
     Command("rate", (Capability.RATE, Capability.FOLLOW_RATINGS)),
     Command("myratings", (Capability.SEE_OWN_RATINGS,)),
     Command("instructors", (Capability.SEE_INSTRUCTORS,)),

@@ -14,6 +14,7 @@ from handlers import (
     identity,
     inputs,
     leave,
+    pending,
     ratings,
     reminders,
     risk,
@@ -55,6 +56,7 @@ def register(app: Application) -> None:
     # the ratings'.
     leave.register(app)
     corrections.register(app)
+    pending.register(app)
     ratings.register(app)
     risk.register(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.

@@ -142,6 +142,15 @@ async def decide(
     return cursor.rowcount == 1
 
 
+async def pending_of_class(db: Queryable, class_id: int) -> list[Correction]:
+    """The class's requests still waiting for a decision, oldest first."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM corrections WHERE class_id = ? AND status = 'pending' ORDER BY id",
+        (class_id,),
+    )
+    return [_correction(row) for row in rows]
+
+
 async def cancel(tx: Tx, correction_id: int, person_id: int, now: datetime) -> bool:
     """Cancel one's own pending request; False if it was no longer pending (or not theirs)."""
     cursor = await tx.execute(

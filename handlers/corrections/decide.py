@@ -35,7 +35,11 @@ async def _decide(
 ) -> Outcome:
     viewer = viewer_of(context)
     query = update.callback_query
-    own_chat = query.message.chat.id if query is not None and query.message else None
+    pressed = (
+        (query.message.chat.id, query.message.message_id)
+        if query is not None and query.message
+        else None
+    )
 
     async def op(tx: Any) -> Outcome:
         outcome = await flows.decide(
@@ -48,7 +52,7 @@ async def _decide(
             approve=approve,
             reason=reason,
             now=context.bot_data.clock.now(),
-            own_chat=own_chat,
+            pressed=pressed,
         )
         if not approve and outcome in (Outcome.DONE, Outcome.CLOSED, Outcome.STALE):
             # Decided, by this person or someone faster: the reason has nowhere to go.

@@ -150,9 +150,12 @@ async def decide(
     approve: bool,
     reason: str | None,
     now: datetime,
-    own_chat: int | None,
+    pressed: tuple[int, int] | None,
 ) -> Outcome:
-    """Approve (the status is corrected) or reject (with a reason); the first one wins."""
+    """Approve (the status is corrected) or reject (with a reason); the first one wins.
+
+    ``pressed`` is the card pressed (chat, message id), which the handler edits itself.
+    """
     request = await corrections.get(tx, correction_id)
     refusal = await _check_decider(tx, request, person_id)
     if refusal is not None:
@@ -196,7 +199,7 @@ async def decide(
         )
     else:
         await notify.tell_trainee(tx, data, after, "rejected_notice", f"{key}:tell", now)
-    await notify.close_cards(tx, data, after, now, skip_chat=own_chat)
+    await notify.close_cards(tx, data, after, now, skip=pressed)
     return Outcome.DONE
 
 

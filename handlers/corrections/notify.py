@@ -61,15 +61,24 @@ async def queue_cards(tx: Tx, data: BotData, request: Correction, now: datetime)
 
 
 async def close_cards(
-    tx: Tx, data: BotData, request: Correction, now: datetime, *, skip_chat: int | None = None
+    tx: Tx,
+    data: BotData,
+    request: Correction,
+    now: datetime,
+    *,
+    skip: tuple[int, int] | None = None,
 ) -> None:
-    """Edit every card to show how the request ended (the presser's own: by the handler);
-    a card still pending is dropped, and its edit follows it if it was sent after all."""
+    """Edit every card to show how the request ended; a card still pending is dropped, and
+    its edit follows it if it was sent after all.
+
+    ``skip`` is the pressed message (chat, message id), which the handler edits itself; the
+    presser's other card is closed too (/pending sent it again).
+    """
     session = await sessions.by_id(tx, request.session_id)
     assert session is not None
     view = await request_view(tx, request)
     for card in await corrections.cards(tx, request.id):
-        if card.chat_id == skip_chat:
+        if skip is not None and (card.chat_id, card.message_id) == skip:
             continue
         if card.status == "pending":
             await outbox.mark_failed(tx, card.outbox_id, "dropped", "decided before sending")

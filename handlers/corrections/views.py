@@ -8,8 +8,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot import permissions
 from bot.buttons import FixApprove, FixPick, FixReject, FixStatus, keyboard
+from bot.context import Viewer
+from bot.permissions import Capability
 from bot.rules.attendance import Status, is_closed
+from bot.rules.locales import Locale
 from bot.texts import Texts
 from handlers.checkin.views import settings_of, status_at, window_of
 from storage import corrections, people, sessions
@@ -128,3 +132,19 @@ async def request_view(db: Queryable, request: Correction) -> dict[str, Any]:
         "used": await corrections.used(db, request.class_id, request.person_id),
         "cap": settings_of(session).correction_max,
     }
+
+
+async def waiting_cards(
+    db: Queryable, texts: Texts, locale: Locale, viewer: Viewer
+) -> list[tuple[str, InlineKeyboardMarkup]]:
+    """The cards of every request waiting for this class manager, oldest first, as
+    /pending lists them (handlers/pending)."""
+    cards = []
+    for m in viewer.memberships:
+        if not permissions.may(m.roles, Capability.DECIDE_CORRECTION):
+            continue
+        for request in await corrections.pending_of_class(db, m.klass.id):
+            if request.person_id != viewer.person.id:
+                text = texts.render(locale, "fix.card", r=await request_view(db, request))
+                cards.append((text, decide_keyboard(texts, locale, request.id)))
+    return cards

@@ -2,10 +2,10 @@
 
 Modules: ask (the /leave form: sessions, type), write (reason, attachment, preview, send),
 behalf (/leave NAME: a class manager records a trainee's leave), decide (Approve / Reject,
-the reason, /pending), back (cancel, withdraw, /back), dismissal (the decision over the
-limit); flows, decisions, recorded and limit (the work inside one transaction), notify
-(what goes to others through the outbox), views (template values and keyboards), jobs
-(nudges, expiry, report-back).
+the reason, the cards /pending lists), back (cancel, withdraw, /back), dismissal (the
+decision over the limit); flows, decisions, recorded and limit (the work inside one
+transaction), notify (what goes to others through the outbox), views (template values and
+keyboards), jobs (nudges, expiry, report-back).
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ IMPORT_WATCHERS = (changes.close_requests_of_removed,)
 
 
 def register(app: Application) -> None:
-    """Add /leave, /back, /pending, the leave buttons, and what the leave forms wait for."""
+    """Add /leave, /back, the leave buttons, and what the leave forms wait for."""
     on_command(app, "leave", behalf.leave_command, refusal="leave.no_class")
     on_command(app, "back", back.back_command, refusal="leave.no_class")
-    on_command(app, "pending", decide.show_pending, refusal="leave.pending_not_allowed")
     on_press(app, ask.pressed_pick, LeavePick, LeaveDay)
     on_press(app, ask.pressed_step, LeaveForm)
     on_press(app, ask.pressed_kind, LeaveKind)

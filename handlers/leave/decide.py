@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import Update
 
-from bot import permissions
 from bot.buttons import LeaveApprove, LeaveReject
 from bot.context import Context
 from bot.rules import leave as rules
@@ -15,12 +14,9 @@ from handlers.common import StalePress, answer, viewer_of
 from handlers.leave import decisions
 from handlers.leave.flows import Outcome
 from handlers.leave.info import class_info
-from handlers.leave.views import decide_keyboard, moment_view, request_view
+from handlers.leave.views import moment_view, request_view
 from storage import forms, leave
 from storage.forms import Form, FormKind
-
-# Requests listed by /pending at most, so the answer stays a few messages.
-MAX_PENDING = 20
 
 
 async def _refuse(update: Update, context: Context, outcome: Outcome, request_id: int) -> None:
@@ -158,32 +154,3 @@ async def typed_reason(update: Update, context: Context, found: list[Form]) -> b
     else:
         await message.reply_text(context.t("leave.reject_not_recorded"))
     return True
-
-
-async def show_pending(update: Update, context: Context) -> None:
-    """/pending: every request waiting for this manager (level 1) or admin (level 2)."""
-    viewer = viewer_of(context)
-    message = update.effective_message
-    levels: dict[int, list[int]] = {}
-    for m in viewer.memberships:
-        for level in (1, 2):
-            if permissions.may(m.roles, permissions.level_capability(level)):
-                levels.setdefault(m.klass.id, []).append(level)
-    now = context.bot_data.clock.now()
-    waiting: list[tuple[leave.LeaveRequest, int]] = []
-    for class_id, can in levels.items():
-        for request in await leave.pending_requests(context.db, class_id):
-            level = await leave.waiting_level(context.db, request)
-            if level in can and request.person_id != viewer.person.id:
-                waiting.append((request, level))
-    if not waiting:
-        await message.reply_text(context.t("leave.pending_none"))
-        return
-    await message.reply_text(context.t("leave.pending_header", count=len(waiting)))
-    for request, level in waiting[:MAX_PENDING]:
-        info = await class_info(context.db, request.class_id)
-        view = await request_view(context.db, info, request, now)
-        await message.reply_text(
-            context.t("leave.card", r=view, level=level, nudge=None),
-            reply_markup=decide_keyboard(context.texts, context.locale, request.id, level),
-        )

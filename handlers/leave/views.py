@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot import permissions
 from bot.buttons import (
     LeaveApprove,
     LeaveDay,
@@ -23,13 +24,14 @@ from bot.buttons import (
     LeaveStep,
     keyboard,
 )
+from bot.context import Viewer
 from bot.rules import leave as rules
 from bot.rules import leave_limit
 from bot.rules.class_settings import ClassSettings
 from bot.rules.locales import Locale
 from bot.texts import Texts
 from handlers.leave.figures import missed_among, tally_of
-from handlers.leave.info import ClassInfo
+from handlers.leave.info import ClassInfo, class_info
 from storage import leave, people
 from storage.db import Queryable
 from storage.sessions import Session
@@ -199,3 +201,25 @@ def picker_keyboard(
         ]
     )
     return keyboard(rows)
+
+
+async def waiting_cards(
+    db: Queryable, texts: Texts, locale: Locale, viewer: Viewer, now: datetime
+) -> list[tuple[str, InlineKeyboardMarkup]]:
+    """The cards of every request waiting for this manager (level 1) or admin (level 2),
+    oldest first, as /pending lists them (handlers/pending)."""
+    levels: dict[int, list[int]] = {}
+    for m in viewer.memberships:
+        for level in (1, 2):
+            if permissions.may(m.roles, permissions.level_capability(level)):
+                levels.setdefault(m.klass.id, []).append(level)
+    cards = []
+    for class_id, can in levels.items():
+        info = await class_info(db, class_id)
+        for request in await leave.pending_requests(db, class_id):
+            level = await leave.waiting_level(db, request)
+            if level in can and request.person_id != viewer.person.id:
+                view = await request_view(db, info, request, now)
+                text = texts.render(locale, "leave.card", r=view, level=level, nudge=None)
+                cards.append((text, decide_keyboard(texts, locale, request.id, level)))
+    return cards

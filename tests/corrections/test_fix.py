@@ -243,3 +243,27 @@ async def test_a_session_attended_or_on_leave_needs_no_correction(
     assert "目前没有可以补卡的课程" in reply.text
     [reply] = await people.manager.says("/fix")
     assert "只有学员可以申请补卡" in reply.text
+
+
+async def test_pending_lists_corrections_and_deciding_there_closes_the_first_card(
+    bot: BotHarness, example_class: ClassPlan, db: Database, clock: ManualClock
+) -> None:
+    await set_settings(db, checkin_mode="none")
+    people = await cast(bot)
+    s01 = await session_id(db)
+    clock.set(S01_CLOSED)
+    correction_id = await ask_fix(bot, people.trainee, s01, Status.PRESENT, "在场，忘记签到")
+    await bot.deliver_outbox()
+    first = card_of(people.manager, correction_id)
+    [none] = await people.trainee.says("/pending")
+    assert "只有班主任和管理员" in none.text
+    header, again = await people.manager.says("/pending")
+    assert header.text == "有 1 份补卡申请等待你审批："
+    assert "缺勤 → 出勤" in again.text and again.button_texts == first.button_texts
+    await people.manager.presses_button(again, "✅ 批准")
+    assert "已批准" in people.manager.last().text
+    await bot.deliver_outbox()
+    original = next(m for m in people.manager.chat() if m.message_id == first.message_id)
+    assert original.edited and not original.button_texts  # no live card left behind
+    [nothing] = await people.manager.says("/pending")
+    assert nothing.text == "目前没有等待你审批的请假或补卡申请。"
