@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from storage import updates
 from storage.db import Queryable, Tx
 from storage.times import from_db, to_db
 
@@ -128,6 +129,25 @@ async def save(
         " updated_at = excluded.updated_at",
         (person_id, _stored(kind, session_id), json.dumps(data, ensure_ascii=False), to_db(now)),
     )
+
+
+async def save_once(
+    tx: Tx,
+    update_id: int,
+    person_id: int,
+    kind: FormKind,
+    data: dict[str, Any] | None,
+    now: datetime,
+) -> bool:
+    """Save the person's form of this kind (drop it, for None) for one update: False, and
+    nothing changed, if that update was seen before (a double tap, a redelivery)."""
+    if not await updates.claim(tx, update_id, now):
+        return False
+    if data is None:
+        await drop(tx, person_id, kind)
+    else:
+        await save(tx, person_id, kind, data, now)
+    return True
 
 
 async def drop(tx: Tx, person_id: int, kind: FormKind, *, session_id: int | None = None) -> bool:

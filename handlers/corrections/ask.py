@@ -24,7 +24,6 @@ from bot.rules import leave as leave_rules
 from bot.rules.class_settings import from_json
 from handlers.checkin.views import settings_of, status_at
 from handlers.common import StalePress, answer, viewer_of
-from handlers.corrections import flows
 from handlers.corrections.views import (
     ASKABLE,
     CORRECTABLE,
@@ -82,7 +81,7 @@ async def store(context: Context, update: Update, form: dict[str, Any] | None) -
     person_id = viewer_of(context).person.id
     now = context.bot_data.clock.now()
     return await context.db.write(
-        lambda tx: flows.save_form(tx, update.update_id, person_id, form, now)
+        lambda tx: forms.save_once(tx, update.update_id, person_id, FormKind.CORRECTION, form, now)
     )
 
 

@@ -45,19 +45,6 @@ class Outcome(StrEnum):
     ASK_REASON = "ask_reason"
 
 
-async def save_form(
-    tx: Tx, update_id: int, person_id: int, form: dict[str, Any] | None, now: datetime
-) -> bool:
-    """Save the request being written (drop it, for None), once per update."""
-    if not await updates.claim(tx, update_id, now):
-        return False
-    if form is None:
-        await forms.drop(tx, person_id, FormKind.CORRECTION)
-    else:
-        await forms.save(tx, person_id, FormKind.CORRECTION, form, now)
-    return True
-
-
 async def send(
     tx: Tx,
     data: BotData,

@@ -55,19 +55,6 @@ class Outcome(StrEnum):
     NO_SUCH_TYPE = "no_such_type"  # a leave type the class does not have (any more)
 
 
-async def save_form(
-    tx: Tx, update_id: int, person_id: int, form: dict[str, Any] | None, now: datetime
-) -> bool:
-    """Save the request being written (drop it, for None), once per update; False if seen."""
-    if not await updates.claim(tx, update_id, now):
-        return False
-    if form is None:
-        await forms.drop(tx, person_id, FormKind.LEAVE)
-    else:
-        await forms.save(tx, person_id, FormKind.LEAVE, form, now)
-    return True
-
-
 async def send_request(
     tx: Tx,
     data: BotData,

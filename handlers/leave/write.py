@@ -23,8 +23,8 @@ from handlers.leave.figures import missed_among, tally_of
 from handlers.leave.flows import Outcome
 from handlers.leave.info import class_info
 from handlers.leave.views import session_view
-from storage import leave, sessions, updates
-from storage.forms import Form
+from storage import forms, leave, sessions, updates
+from storage.forms import Form, FormKind
 
 
 async def store(
@@ -33,7 +33,7 @@ async def store(
     """Save the form (drop it, for None), once per update; False if this update was seen."""
     person_id = viewer_of(context).person.id
     return await context.db.write(
-        lambda tx: flows.save_form(tx, update.update_id, person_id, form, now)
+        lambda tx: forms.save_once(tx, update.update_id, person_id, FormKind.LEAVE, form, now)
     )
 
 
