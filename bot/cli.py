@@ -30,6 +30,10 @@ School-wide thresholds of /instructors (environment only):
   TRAINEE_BOT_RATING_LOW_PCT           mark satisfaction under this % (default 80)
   TRAINEE_BOT_EXCELLENT_PCT            excellent-lecture candidate from this % (default 95)
   TRAINEE_BOT_EXCELLENT_MIN_RESPONSES  ... with at least this many answers (default 10)
+Upkeep while 'run' runs (environment only):
+  TRAINEE_BOT_OUTBOX_KEEP_DAYS  keep sent notices this many days, at least 8 (default 14)
+  TRAINEE_BOT_BACKUP_DIR        a daily backup goes into this folder (default: none)
+  TRAINEE_BOT_BACKUP_KEEP       ... and the last this many are kept (default 7)
 """
 
 
@@ -61,8 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the bot against the Bot API (needs a token)",
         description="Run the bot: poll the Bot API server at TRAINEE_BOT_API_URL with "
         "TRAINEE_BOT_TOKEN and answer until Ctrl-C or SIGTERM. Migrations are applied at "
-        "start. Without a token it refuses; to try the bot without one, use "
-        "'trainee-bot sandbox'.",
+        "start. One bot per database: a second 'run' or 'sandbox' on the same file refuses "
+        "and names the first one's pid. Every hour old sent notices are pruned and the space "
+        "given back; with TRAINEE_BOT_BACKUP_DIR set, a backup is made there once a day. "
+        "Without a token it refuses; to try the bot without one, use 'trainee-bot sandbox'.",
     )
     _add_config_flags(run, token=True)
 
