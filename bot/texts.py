@@ -2,7 +2,8 @@
 
 A template file holds the texts of one feature as macros: ``render("zh", "start.welcome",
 name=...)`` calls the macro ``welcome`` of ``templates/zh/start.html``. Files ending in
-``.html`` are Telegram HTML and autoescape every value (user input included); files ending in
+``.html`` are Telegram HTML and autoescape every value (user input included), as do files
+ending in ``.xml`` (the bodies of Word documents, see ``bot.docx``); files ending in
 ``.txt`` are plain text (button labels, command-line output) and are not escaped, because
 Telegram shows button labels literally.
 """
@@ -30,7 +31,7 @@ class Texts:
     def __init__(self, root: Path | None = None) -> None:
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(root or templates_root())),
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=False),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -55,6 +56,10 @@ class Texts:
     def render(self, locale: Locale, name: str, /, **values: Any) -> str:
         """Render a Telegram HTML message: every value is escaped."""
         return str(self._macro(locale, name, "html")(**values)).strip()
+
+    def xml(self, locale: Locale, name: str, /, **values: Any) -> str:
+        """Render the body of a Word document (WordprocessingML): every value is escaped."""
+        return str(self._macro(locale, name, "xml")(**values)).strip()
 
     def plain(self, locale: Locale, name: str, /, **values: Any) -> str:
         """Render a plain text (a button label, a line of command-line output)."""
