@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox import control
+from bot.sandbox import control, moving
 from bot.sandbox.state import SANDBOX_KEY, Sandbox, json_response
 from bot.testing import FakeTimeout
 from bot.testing.fake_telegram import NOT_FOUND
@@ -123,6 +123,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_route("*", r"/bot{token}/{method}", bot_api)
     app.router.add_get(r"/file/bot{token}/{path:.+}", download)
     control.add_routes(app)
+    moving.add_routes(app)
     app.router.add_get("/", page)
     app.router.add_static("/static/", STATIC)
     app.on_shutdown.append(_on_shutdown)
