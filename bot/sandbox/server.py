@@ -112,6 +112,11 @@ async def page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """GET /favicon.ico: browsers ask for it whatever the page says."""
+    return web.FileResponse(STATIC / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
+
+
 async def _on_shutdown(app: web.Application) -> None:
     app[SANDBOX_KEY].closing.set()
 
@@ -125,6 +130,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     control.add_routes(app)
     moving.add_routes(app)
     app.router.add_get("/", page)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC)
     app.on_shutdown.append(_on_shutdown)
     return app
