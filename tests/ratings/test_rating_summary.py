@@ -88,7 +88,7 @@ async def test_summary_with_figures_chart_and_comments_when_enough_answered(
         assert comment in summary
     assert "这是您第一次有测评结果的课程" in summary
     photos = [m for m in scene.instructor.chat() if m.kind == "photo"]
-    assert len(photos) == 1 and "1=教学内容" in photos[0].text
+    assert len(photos) == 1 and "各项平均分" in photos[0].text
     upload = scene.bot.telegram.calls_of("sendPhoto")[-1].files
     content = next(iter(upload.values()))[1]
     assert content.startswith(b"\x89PNG\r\n\x1a\n")
