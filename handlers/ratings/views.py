@@ -44,9 +44,9 @@ def locale_of(who: Recipient, lecture: Session, fallback: Locale) -> Locale:
     return recipient_locale(who.locale, settings_of(lecture).locale, fallback)
 
 
-def local(moment: datetime, lecture: Session, fmt: str = "%m-%d %H:%M") -> str:
-    """A moment as the class reads it."""
-    return moment.astimezone(ZoneInfo(lecture.timezone)).strftime(fmt)
+def local(moment: datetime, lecture: Session) -> datetime:
+    """A moment as the class reads it (templates write it with the ``when`` filter)."""
+    return moment.astimezone(ZoneInfo(lecture.timezone))
 
 
 def _label(texts: Texts, locale: Locale, dimension: str) -> str:
@@ -165,7 +165,7 @@ def summary_text(
         locale,
         "ratings.summary",
         title=lecture.title,
-        date=local(lecture.starts_at, lecture, "%Y-%m-%d"),
+        date=local(lecture.starts_at, lecture).date(),
         responses=summary.responses,
         attendees=attendees,
         dims=[

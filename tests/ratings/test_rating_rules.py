@@ -159,4 +159,4 @@ def test_every_rating_text_renders_in_both_languages() -> None:
         assert "T &lt;x&gt;" in text and "100.0%" in text
         assert "T &lt;x&gt;" in rating_views.form_view(texts, locale, lecture, start(DIMS, None))[0]
         assert rating_views.chart_caption(texts, locale, lecture)
-        assert texts.render(locale, "ratings.reminder", title="T", closes="x")
+        assert texts.render(locale, "ratings.reminder", title="T", closes=END)

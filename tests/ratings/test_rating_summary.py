@@ -60,7 +60,7 @@ async def test_one_reminder_before_the_window_closes_to_those_who_did_not_answer
     for trainee in scene.trainees[1:]:
         reminders = [m for m in trainee.chat() if "还没有评分" in (m.text or "")]
         assert len(reminders) == 1
-        assert "12-08 11:30" in reminders[0].text
+        assert "12月8日（周二）11:30" in reminders[0].text  # the one date style
     assert not any("还没有评分" in (m.text or "") for m in scene.trainees[0].chat())
     assert not any("还没有评分" in (m.text or "") for m in scene.absent.chat())
     # The reminder's button opens the form.
