@@ -73,14 +73,14 @@ async def test_me_counts_every_status_in_class_hours(
     # The list of sessions, each with its status; S03 both late and early.
     [listed] = await user.presses(reply.message_id, MeSessions(1).pack())
     lines = listed.text.splitlines()
-    assert "12月10日 08:30 专题讲座：依法行政与法治政府建设：已签到（进行中）" in lines
+    assert "12月10日（周四）08:30 专题讲座：依法行政与法治政府建设：已签到（进行中）" in lines
     assert (
-        "12月8日 08:30 专题讲座：推动高质量发展的实践路径：早退，迟到 10 分钟，早退 120 分钟"
+        "12月8日（周二）08:30 专题讲座：推动高质量发展的实践路径：早退，迟到 10 分钟，早退 120 分钟"
         in lines
     )
-    assert "12月7日 14:30 专题讲座：新时代党的建设总要求：事假" in lines
-    assert "12月9日 08:30 现场教学：乡村振兴示范村建设：缺勤" in lines
-    assert "12月8日 14:30 分组研讨：提升领导干部履职能力：未签退" in lines
+    assert "12月7日（周一）14:30 专题讲座：新时代党的建设总要求：事假" in lines
+    assert "12月9日（周三）08:30 现场教学：乡村振兴示范村建设：缺勤" in lines
+    assert "12月8日（周二）14:30 分组研讨：提升领导干部履职能力：未签退" in lines
     assert not any("结业" in line for line in lines)  # not begun: not listed at all
 
     clock.set(S01_END + 3 * DAY + timedelta(minutes=30))  # S06 is over: now it counts

@@ -59,7 +59,7 @@ async def test_a_manager_of_another_class_cannot_decide(
     await stranger.presses(1, LeaveReject(request_id, 1).pack())
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
     [reply] = await stranger.says("/pending")
-    assert reply.text == "目前没有等待你审批的请假或补卡申请。"
+    assert reply.text == "目前没有等待您审批的请假或补卡申请。"
     assert await snapshot(db) == before
     assert await status_of(db, request_id) == "pending"
 
