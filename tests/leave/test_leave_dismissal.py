@@ -297,6 +297,7 @@ def test_each_language_names_the_ratio() -> None:
             sessions=[],
             reason="x",
             attachment=None,
+            attachment_name=None,
             t=t,
             levels=1,
             leave_type="sick",

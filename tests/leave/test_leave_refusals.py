@@ -348,7 +348,7 @@ async def test_a_document_note_reaches_the_managers(
     [preview] = await bot.feed(
         people.trainee, bot.telegram.send_document(people.trainee.id, "note.pdf", b"%PDF-1.4")
     )
-    assert "附件：文件" in preview.text
+    assert "附件：文件「note.pdf」" in preview.text  # the preview names the file
     await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     await bot.deliver_outbox()
     kinds = [m.kind for m in people.manager.chat() if m.from_bot]
