@@ -55,11 +55,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
 async def run(config: Config) -> int:
     """Run the bot until stopped; refuse without a token rather than fall into a demo."""
     if config.token is None:
-        print(
-            "no bot token: set TRAINEE_BOT_TOKEN (from BotFather) or pass --token.\n"
-            "To try the bot without Telegram, run: trainee-bot sandbox",
-            file=sys.stderr,
-        )
+        print(Texts().plain(config.locale, "cli.run_no_token"), file=sys.stderr)
         return 2
     try:
         await serve(config)
@@ -231,11 +227,19 @@ async def unbind(config: Config, phone: str) -> int:
 
 
 async def check(config: Config, *, offline: bool) -> int:
-    """Report what is wrong with the database or the Bot API connection; 0 if nothing."""
+    """Report what is wrong with the database or the Bot API connection; 0 if nothing.
+
+    No token is not a problem of the setup (import, invites with --bot-username and the
+    sandbox work without one), but it is said plainly: 'run' will not start."""
+    texts, locale = Texts(), config.locale
+
+    def say(name: str, **values: object) -> str:
+        return texts.plain(locale, f"cli.{name}", **values)
+
     problems: list[str] = []
-    print(f"database: {config.db_path}")
+    print(say("check_database", path=str(config.db_path)))
     if not config.db_path.exists():
-        print("  does not exist yet: it is created by 'import' or 'run'")
+        print(say("check_no_database"))
     else:
         try:
             pending = await pending_migrations(config.db_path)
@@ -243,38 +247,35 @@ async def check(config: Config, *, offline: bool) -> int:
             try:
                 row = await db.fetchone("PRAGMA quick_check")
                 if row is None or row[0] != "ok":
-                    problems.append(f"database integrity check failed: {row[0] if row else '?'}")
+                    problems.append(say("check_integrity", detail=row[0] if row else "?"))
                 if pending:
                     names = ", ".join(f"{m.version:04d}_{m.name}" for m in pending)
-                    print(f"  migrations to apply at next start: {names}")
+                    print(say("check_migrations", names=names))
                 else:
                     counts = await db.fetchone(
                         "SELECT (SELECT count(*) FROM classes), (SELECT count(*) FROM people),"
                         " (SELECT count(*) FROM people WHERE telegram_user_id IS NOT NULL),"
                         " (SELECT count(*) FROM sessions WHERE cancelled_at IS NULL)"
                     )
-                    print(
-                        f"  classes: {counts[0]}, people: {counts[1]} ({counts[2]} bound),"
-                        f" sessions: {counts[3]}"
-                    )
+                    print(say("check_counts", c=list(counts)))
             finally:
                 await db.close()
         except Exception as error:  # noqa: BLE001 - reported, that is the point of check
-            problems.append(f"database cannot be read: {error}")
-    print(f"Bot API: {config.api_url}")
+            problems.append(say("check_unreadable", detail=str(error)))
+    print(say("check_api", url=config.api_url))
     if config.token is None:
-        print("  no token set (TRAINEE_BOT_TOKEN): 'run' will refuse to start")
+        print(say("check_no_token"))
     elif not offline:
         try:
             async with Bot(
                 config.token.reveal(), base_url=config.base_url, base_file_url=config.base_file_url
             ) as bot:
-                print(f"  token accepted: the bot is @{bot.username}")
+                print(say("check_token_ok", username=bot.username))
         except Exception as error:  # noqa: BLE001 - reported, that is the point of check
             detail = redact(str(error), [config.token.reveal()])
-            problems.append(f"Bot API at {config.api_url} refused or unreachable: {detail}")
+            problems.append(say("check_api_refused", url=config.api_url, detail=detail))
     for problem in problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        print(say("check_problem", problem=problem), file=sys.stderr)
     if not problems:
-        print("ok")
+        print(say("check_ok", token=config.token is not None))
     return 1 if problems else 0
