@@ -89,13 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     inv = sub.add_parser(
         "invites",
-        help="write everyone's invite code and t.me link to a CSV file",
+        help="write everyone's invite link to a CSV file, or printable cards (--docx)",
         description="Write a CSV (UTF-8 with BOM, so Excel shows Chinese) with each person's "
         "name, phone, roles, invite code and personal t.me link, for the class manager to "
-        "hand out. Opening the link binds that person's Telegram account.",
+        "hand out. Opening the link binds that person's Telegram account. With --docx, a Word "
+        "document of cards to print and cut apart instead (two a row, eight an A4 page): "
+        "name, unit, class and a QR code of the link, for schools that hand invitations out "
+        "on paper. Both files are readable by their owner only.",
     )
     inv.add_argument("--class", dest="class_name", help="only this class (default: all)")
-    inv.add_argument("--out", type=Path, default=Path("invites.csv"), help="output CSV file")
+    inv.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default invites.csv, or invites.docx with --docx)",
+    )
+    inv.add_argument(
+        "--docx",
+        action="store_true",
+        help="printable cards with QR codes (a .docx: Word and WPS open it) instead of a CSV",
+    )
     inv.add_argument(
         "--bot-username",
         help="the bot's @username for the links (default: asked from the Bot API with the token)",

@@ -16,6 +16,7 @@ from bot.app import serve
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
+from bot.invites import Invite, cards_docx
 from bot.logs import redact
 from bot.rules.phones import normalize_phone
 from bot.sandbox.main import run_sandbox
@@ -34,7 +35,9 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "import":
         return await import_class(config, args.path, dry_run=args.dry_run)
     if args.command == "invites":
-        return await write_invites(config, args.out, args.class_name, args.bot_username)
+        return await write_invites(
+            config, args.out, args.class_name, args.bot_username, docx=args.docx
+        )
     if args.command == "check":
         return await check(config, offline=args.offline)
     if args.command == "unbind":
@@ -111,11 +114,21 @@ async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> 
 
 
 async def write_invites(
-    config: Config, out: Path, class_name: str | None, bot_username: str | None
+    config: Config,
+    out: Path | None,
+    class_name: str | None,
+    bot_username: str | None,
+    *,
+    docx: bool = False,
 ) -> int:
-    """Write each person's invite code and t.me link to a CSV for the class manager."""
+    """Write each person's invite code and t.me link to a CSV for the class manager, or
+    (``docx``) a printable sheet of cards with QR codes."""
     texts = Texts()
     locale = config.locale
+    out = out or Path("invites.docx" if docx else "invites.csv")
+    if docx and out.suffix.lower() != ".docx":
+        print(texts.plain(locale, "cli.invites_docx_suffix", path=str(out)), file=sys.stderr)
+        return 2
     if bot_username is None:
         if config.token is None:
             print(texts.plain(locale, "cli.invites_need_username"), file=sys.stderr)
@@ -137,10 +150,12 @@ async def write_invites(
                 print(texts.plain(locale, "cli.no_such_class", name=class_name), file=sys.stderr)
                 return 1
         rows = []
+        invites = []
         for klass in chosen:
             for entry in await classes.roster(db, klass.id):
                 roles = "、".join(texts.plain(locale, f"roles.{r}") for r in sorted(entry.roles))
                 link = f"https://t.me/{bot_username}?start={entry.invite_code}"
+                invites.append(Invite(klass.name, entry.name, entry.unit, entry.invite_code, link))
                 rows.append(
                     [
                         klass.name,
@@ -155,10 +170,22 @@ async def write_invites(
                 )
     finally:
         await db.close()
+    if docx:
+        _write_private(out, cards_docx(texts, locale, invites))
+        print(texts.plain(locale, "cli.invites_cards_written", count=len(invites), path=str(out)))
+        return 0
     header = texts.plain(locale, "cli.invites_header").split(",")
     _write_csv(out, header, rows)
     print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
     return 0
+
+
+def _write_private(out: Path, data: bytes) -> None:
+    """A file only its owner can read (invite codes bind accounts)."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "wb") as handle:
+        handle.write(data)
 
 
 def _write_csv(out: Path, header: list[str], rows: list[list[str]]) -> None:
