@@ -37,7 +37,7 @@ async def test_today_lists_sessions_with_own_status(bot, db, clock, example_clas
     lines = reply.text.splitlines()
     # The class named once at the top (one class), the day with its weekday.
     assert lines[0] == "2026年秋季处级干部进修班" and reply.text.count("处级干部进修班") == 1
-    assert lines[2] == "📅 12月7日（周一）"
+    assert lines[2] == "12月7日（周一）"
     first = next(line for line in lines if "开班式暨入学教育" in line)
     second = next(line for line in lines if "新时代党的建设" in line)
     assert first.startswith("08:30–11:30") and "已签到" in first
@@ -49,7 +49,7 @@ async def test_today_lists_sessions_with_own_status(bot, db, clock, example_clas
 async def test_week_next_and_english(bot, db, clock, example_class):
     li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
     [week] = await li.says("/week")
-    for day in ("📅 Mon 7 Dec", "📅 Tue 8 Dec", "📅 Fri 11 Dec"):
+    for day in ("Mon 7 Dec", "Tue 8 Dec", "Fri 11 Dec"):
         assert day in week.text
     clock.set(datetime(2026, 12, 7, 4, 0, tzinfo=UTC))  # noon: S01 is over
     [nxt] = await li.says("/next")
@@ -110,11 +110,11 @@ async def test_today_and_week_across_two_time_zones(bot, db, clock, example_clas
     clock.set(datetime(2026, 12, 8, 0, 15, tzinfo=UTC))
     [today] = await wang.says("/today")
     lines = today.text.splitlines()
-    headings = [line for line in lines if line.startswith("📅")]
+    headings = [line for line in lines if line.startswith("12月")]
     # Each class's own today, each day once, in order; times are each class's local time.
-    assert headings == ["📅 12月7日（周一）", "📅 12月8日（周二）"]
-    first_day = lines[: lines.index("📅 12月8日（周二）")]
-    second_day = lines[lines.index("📅 12月8日（周二）") :]
+    assert headings == ["12月7日（周一）", "12月8日（周二）"]
+    first_day = lines[: lines.index("12月8日（周二）")]
+    second_day = lines[lines.index("12月8日（周二）") :]
     assert [line[:11] for line in first_day if "Evening seminar" in line] == [
         "10:00–11:00",
         "19:00–19:45",
@@ -128,10 +128,10 @@ async def test_today_and_week_across_two_time_zones(bot, db, clock, example_clas
     assert "America/New_York 当地时间" in today.text and "Asia/Shanghai 当地时间" in today.text
 
     [week] = await wang.says("/week")
-    headings = [line for line in week.text.splitlines() if line.startswith("📅")]
+    headings = [line for line in week.text.splitlines() if line.startswith("12月")]
     # No day twice, in order.
     assert headings == [
-        f"📅 12月{d}日（周{w}）" for d, w in zip(range(7, 12), "一二三四五", strict=True)
+        f"12月{d}日（周{w}）" for d, w in zip(range(7, 12), "一二三四五", strict=True)
     ]
     day = week.text.split("12月8日（周二）")[1].split("12月9日（周三）")[0]
     # Within a day, in the order they happen: 08:30 and 14:30 Shanghai, then 07:00 New York.
