@@ -129,6 +129,12 @@ def test_the_demo_walked_with_the_clock_and_kept_across_a_restart(tmp_path: Path
                     expect(page.locator("#clock-now")).not_to_have_text(before)
 
                 bind(TRAINEE)
+                # The menu button lists what the bot set for this person; a tap sends it.
+                page.click("#menu-button")
+                expect(page.locator("#menu")).to_contain_text("/checkin")
+                page.locator("#menu button", has_text="/me").click()
+                expect(last).to_contain_text("还可请")  # /me: the limit, plainly
+                expect(page.locator("#menu")).to_be_hidden()
                 # The next session starts in 20 minutes: its reminder is 5 minutes away.
                 move("下一节课")
                 reminder = page.locator("#chat .msg.bot", has_text="上课提醒")
@@ -159,8 +165,10 @@ def test_the_demo_walked_with_the_clock_and_kept_across_a_restart(tmp_path: Path
                 # The school's league table now holds the lecture.
                 bind(ADMIN)
                 send("/instructors")
-                expect(last).to_contain_text("王建国")
-                expect(page.locator("#chat")).to_contain_text(RATED)
+                table = page.locator("#chat .msg.bot", has_text="教师测评汇总").last
+                expect(table).to_contain_text("王建国")
+                expect(table).to_contain_text(RATED)  # the lecture, named under its instructor
+                expect(page.locator("#chat .msg.bot a", has_text=".xlsx")).to_be_visible()
                 kept = page.inner_text("#chat")
                 sandbox.process.send_signal(signal.SIGTERM)
                 assert sandbox.process.wait(timeout=30) == 0

@@ -132,3 +132,23 @@ def test_keep_continues_the_same_chats(tmp_path: Path) -> None:
         )
         failed = [c for c in again.calls("sendMessage") if c["status"] != 200]
         assert failed == []
+
+
+def test_the_menu_is_what_the_bot_set_for_each_person(sandbox: SandboxProcess) -> None:
+    bind(sandbox, MANAGER)
+    bind(sandbox, 10010)
+
+    def menu(user_id: int) -> list[str]:
+        return [c["command"] for c in sandbox.control(f"commands/{user_id}")["commands"]]
+
+    assert "roster" in menu(MANAGER) and "instructors" in menu(MANAGER)
+    assert "checkin" in menu(10010) and "roster" not in menu(10010)
+    response = sandbox.http.get("/control/commands/1")
+    assert response.status_code == 400  # not a persona
+
+
+def test_the_page_has_a_favicon_and_no_emoji_icons(sandbox: SandboxProcess) -> None:
+    icon = sandbox.http.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg")
+    page = sandbox.http.get("/").text
+    assert 'rel="icon"' in page and "📎" not in page and "<svg" in page
