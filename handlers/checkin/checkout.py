@@ -17,7 +17,7 @@ from bot.rules.attendance import CheckoutVerdict, checkout_verdict
 from handlers.checkin import checkout_proofs, flows
 from handlers.checkin.record import pressed_session
 from handlers.checkin.views import choice_keyboard, hhmm, settings_of, window_of
-from handlers.common import answer, drop_keyboard, viewer_of
+from handlers.common import answer, drop_keyboard, edit_or_send, viewer_of
 from storage import attendance, sessions
 from storage.sessions import Session
 
@@ -94,7 +94,7 @@ async def pressed_stay(update: Update, context: Context, button: CheckOutStay) -
     query = update.callback_query
     await answer(query)
     opens = hhmm(window_of(session).checkout_opens, session)
-    await query.edit_message_text(context.t("checkin.stayed", title=session.title, opens=opens))
+    await edit_or_send(query, context.t("checkin.stayed", title=session.title, opens=opens))
 
 
 async def _checkout(
