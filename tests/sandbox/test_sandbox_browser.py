@@ -135,6 +135,9 @@ def test_the_demo_walked_with_the_clock_and_kept_across_a_restart(tmp_path: Path
                 page.locator("#menu button", has_text="/me").click()
                 expect(last).to_contain_text("还可请")  # /me: the limit, plainly
                 expect(page.locator("#menu")).to_be_hidden()
+                # A /command in the bot's text is tappable, as in Telegram's apps.
+                page.locator("#chat .msg.bot a.command", has_text="/week").first.click()
+                expect(last).to_contain_text("（周")  # days with their weekday
                 # The next session starts in 20 minutes: its reminder is 5 minutes away.
                 move("下一节课")
                 reminder = page.locator("#chat .msg.bot", has_text="上课提醒")

@@ -120,6 +120,25 @@ function entityNode(entity, text) {
   }
 }
 
+// Telegram's apps make every /command in a message tappable, entity or not: so does the page.
+const COMMAND = /(^|[\s（(，,、：:])(\/[A-Za-z][A-Za-z0-9_]{0,31})(?![A-Za-z0-9_\/])/g;
+
+function appendText(parent, text) {
+  if (parent.tagName === "A" || parent.tagName === "CODE" || parent.tagName === "PRE") {
+    parent.append(text);
+    return;
+  }
+  let pos = 0;
+  for (const match of text.matchAll(COMMAND)) {
+    const at = match.index + match[1].length;
+    if (at > pos) parent.append(text.slice(pos, at));
+    const command = match[2];
+    parent.append(el("a", { class: "command", href: "#", onclick: (e) => { e.preventDefault(); sendText(command); } }, command));
+    pos = at + command.length;
+  }
+  if (pos < text.length) parent.append(text.slice(pos));
+}
+
 // Entities nest (the bot's HTML is parsed into them); offsets are UTF-16 units, as in JS.
 function renderEntities(parent, text, start, end, entities) {
   let pos = start;
@@ -127,7 +146,7 @@ function renderEntities(parent, text, start, end, entities) {
   while (i < entities.length) {
     const entity = entities[i];
     const stop = Math.min(entity.offset + entity.length, end);
-    if (entity.offset > pos) parent.append(text.slice(pos, entity.offset));
+    if (entity.offset > pos) appendText(parent, text.slice(pos, entity.offset));
     const inner = [];
     let j = i + 1;
     while (j < entities.length && entities[j].offset < stop) inner.push(entities[j++]);
@@ -137,7 +156,7 @@ function renderEntities(parent, text, start, end, entities) {
     pos = Math.max(pos, stop);
     i = j;
   }
-  if (pos < end) parent.append(text.slice(pos, end));
+  if (pos < end) appendText(parent, text.slice(pos, end));
 }
 
 function formatted(text, entities) {
