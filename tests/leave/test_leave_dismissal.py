@@ -286,6 +286,7 @@ def test_each_language_names_the_ratio() -> None:
             "used": "12",
             "remaining": "2.7",
             "after_remaining": "0",
+            "over": False,
             "would_exceed": True,
             "ratio": {"seventh": seventh, "percent": percent, "fraction": fraction},
         }
