@@ -422,6 +422,7 @@ async function main() {
   $("menu-button").addEventListener("click", () => toggleMenu().catch((e) => status(e.message, true)));
   $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
   await readClock().catch(() => {});
+  setInterval(() => readClock().catch(() => {}), 20_000); // the minutes pass on their own too
   $("blocked").addEventListener("change", (e) => act(e.target.checked ? "/control/block" : "/control/unblock", {}));
   choose(personaFromHash());
   watch();
