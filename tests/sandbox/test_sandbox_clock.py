@@ -65,6 +65,26 @@ def test_garbage_body_is_refused(sandbox: SandboxProcess) -> None:
     assert response.status_code == 400
 
 
+def test_the_demo_shows_data_at_once(sandbox: SandboxProcess) -> None:
+    """Before any clock move: the past of the demo is in every view."""
+    bind(sandbox, MANAGER)
+    risk = sandbox.says(MANAGER, "/risk")["text"]
+    assert "冯雨" in risk and "上限的 75%" in risk  # near the limit: 12 of 15.8 class hours
+    assert "胡志刚" in risk and "旷课 2 天" in risk  # absent without leave on two days
+    assert "人没有请假，也没有缺勤。" in risk  # the rest in one line, not one each
+    pending = sandbox.says(MANAGER, "/pending")
+    assert "等待您审批" in pending["text"]
+    sandbox.wait_until(
+        lambda: any("何雪梅" in (m["text"] or "") for m in sandbox.bot_messages(MANAGER)[-3:]),
+        "the waiting request's card",
+    )
+    table = sandbox.says(MANAGER, "/instructors")["text"]
+    assert "1. 王建国" in table and "满意率" in table
+    bind(sandbox, 10010)  # 李强: sick leave on one past morning
+    me = sandbox.says(10010, "/me")["text"]
+    assert "病假 4" in me and "请假上限 15.8 学时" in me
+
+
 def test_the_next_session_brings_its_reminder_with_the_check_in_button(
     sandbox: SandboxProcess,
 ) -> None:
