@@ -22,10 +22,12 @@ async def _sessions(context: Context, person_id: int, days: int) -> list[Session
     found = await sessions.of_person_between(
         context.db, person_id, now - timedelta(days=1), now + timedelta(days=days + 1)
     )
+    # A session still running counts as today's too, though it began before midnight.
     return [
         s
         for s in found
         if 0 <= (local_day(s.starts_at, s.timezone) - local_day(now, s.timezone)).days < days
+        or s.starts_at <= now < s.ends_at
     ]
 
 

@@ -143,3 +143,21 @@ async def test_one_zone_needs_no_zone_names(bot, db, clock, example_class):
     wang = await bind(bot, phone_of(example_class, "王芳"))
     [today] = await wang.says("/today")
     assert "当地时间" not in today.text
+
+
+async def test_a_session_running_past_midnight_is_in_today(bot, db, clock, example_class):
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    s01 = await db.fetchone("SELECT id FROM sessions WHERE external_id = 'S01'")
+
+    async def overnight(tx):
+        # 23:00 on 12-06 to 01:00 on 12-07, Shanghai time.
+        await tx.execute(
+            "UPDATE sessions SET starts_at = '2026-12-06T15:00:00+00:00',"
+            " ends_at = '2026-12-06T17:00:00+00:00' WHERE id = ?",
+            (s01[0],),
+        )
+
+    await db.write(overnight)
+    clock.set(datetime(2026, 12, 6, 16, 30, tzinfo=UTC))  # 00:30 on 12-07 in Shanghai
+    [today] = await wang.says("/today")
+    assert "开班式暨入学教育" in today.text and "23:00–01:00" in today.text
