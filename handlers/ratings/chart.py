@@ -20,9 +20,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-WIDTH: Final = 720  # pixels: 7.2 x 4.0 inches at 100 dpi, sharp on a phone
-HEIGHT: Final = 400
-_DPI: Final = 100
+WIDTH: Final = 960  # pixels: 6.4 x 4.0 inches at 150 dpi
+HEIGHT: Final = 600
+_DPI: Final = 150
+# Points, at that size: a chat shows the photo about 330 px wide, where these still read.
+_TITLE: Final = 13
+_LABEL: Final = 12
 _AVERAGE: Final = "#3478c4"
 _OVERALL: Final = "#e68c28"
 _INK: Final = "#282828"
@@ -60,7 +63,10 @@ def render(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    font = _font()
+    font = _font().copy()
+    font.set_size(_LABEL)
+    title = font.copy()
+    title.set_size(_TITLE)
     figure = Figure(figsize=(WIDTH / _DPI, HEIGHT / _DPI), dpi=_DPI)
     FigureCanvasAgg(figure)
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
@@ -68,7 +74,7 @@ def render(
     bars = left.bar(range(len(values)), values, color=_AVERAGE, width=0.6)
     left.set_ylim(0, 5.6)
     left.set_xticks(range(len(values)), [_wrap(q) for q in texts.questions], fontproperties=font)
-    left.set_title(texts.averages, fontproperties=font, color=_INK)
+    left.set_title(texts.averages, fontproperties=title, color=_INK)
     for bar, value in zip(bars, averages, strict=True):
         shown = "–" if value is None else f"{value:.2f}"
         left.annotate(
@@ -83,7 +89,7 @@ def render(
     bars = right.bar(range(5), counts, color=_OVERALL, width=0.6)
     right.set_xticks(range(5), list(texts.scores), fontproperties=font)
     right.set_ylim(0, max([*counts, 1]) * 1.2)
-    right.set_title(texts.distribution, fontproperties=font, color=_INK)
+    right.set_title(texts.distribution, fontproperties=title, color=_INK)
     right.set_ylabel(texts.people, fontproperties=font)
     right.yaxis.get_major_locator().set_params(integer=True)
     for bar, count in zip(bars, counts, strict=True):
@@ -97,6 +103,7 @@ def render(
         )
     for axes in (left, right):
         axes.spines[["top", "right"]].set_visible(False)
+        axes.tick_params(labelsize=_LABEL - 1)
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=_DPI, metadata={"Software": None})
