@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -138,6 +139,7 @@ async def serve(
     clock: Clock | None = None,
     stop_when: asyncio.Event | None = None,
     locked: bool = False,
+    on_started: Callable[[Application], None] | None = None,
 ) -> None:
     """Run a bot process: poll the Bot API at config.api_url until ``stop_when`` is set
     (by default: SIGINT or SIGTERM).
@@ -146,21 +148,29 @@ async def serve(
     file raises AlreadyRunning before touching anything. ``locked``: the caller holds it
     already (the sandbox, which prepares the file first). PTB's run_polling() would own
     the event loop; the database must be opened in the same loop first, so the lifecycle is
-    driven here by hand.
+    driven here by hand. ``on_started`` is given the running Application (the sandbox moves
+    its clock through the scheduler).
     """
     with contextlib.ExitStack() as hold:
         if not locked:
             hold.enter_context(exclusive(config.db_path))
-        await _serve(config, clock or SystemClock(), stop_when or _stop_on_signals())
+        await _serve(config, clock or SystemClock(), stop_when or _stop_on_signals(), on_started)
 
 
-async def _serve(config: Config, clock: Clock, stop_when: asyncio.Event) -> None:
+async def _serve(
+    config: Config,
+    clock: Clock,
+    stop_when: asyncio.Event,
+    on_started: Callable[[Application], None] | None = None,
+) -> None:
     db = await Database.open(config.db_path)  # applies pending migrations
     try:
         app = build_application(config, db, clock)
         try:
             await start(app)
             _LOGGER.info("bot @%s is polling %s", app.bot.username, config.api_url)
+            if on_started is not None:
+                on_started(app)
             await stop_when.wait()
             _LOGGER.info("stopping")
         finally:

@@ -218,6 +218,13 @@ class CheckOutEarly(Button, code="ce"):
 
 
 @dataclass(frozen=True)
+class CheckOutStay(Button, code="cx"):
+    """Not now: keep the session, do not check out early (the early prompt's cancel)."""
+
+    session_id: int
+
+
+@dataclass(frozen=True)
 class MeSessions(Button, code="ms"):
     """/me: one's sessions of a class with each one's status (a new message)."""
 

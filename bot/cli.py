@@ -89,13 +89,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     inv = sub.add_parser(
         "invites",
-        help="write everyone's invite code and t.me link to a CSV file",
+        help="write everyone's invite link to a CSV file, or printable cards (--docx)",
         description="Write a CSV (UTF-8 with BOM, so Excel shows Chinese) with each person's "
         "name, phone, roles, invite code and personal t.me link, for the class manager to "
-        "hand out. Opening the link binds that person's Telegram account.",
+        "hand out. Opening the link binds that person's Telegram account. With --docx, a Word "
+        "document of cards to print and cut apart instead (two a row, eight an A4 page): "
+        "name, unit, class and a QR code of the link, for schools that hand invitations out "
+        "on paper. Both files are readable by their owner only.",
     )
     inv.add_argument("--class", dest="class_name", help="only this class (default: all)")
-    inv.add_argument("--out", type=Path, default=Path("invites.csv"), help="output CSV file")
+    inv.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default invites.csv, or invites.docx with --docx)",
+    )
+    inv.add_argument(
+        "--docx",
+        action="store_true",
+        help="printable cards with QR codes (a .docx: Word and WPS open it) instead of a CSV",
+    )
     inv.add_argument(
         "--bot-username",
         help="the bot's @username for the links (default: asked from the Bot API with the token)",
@@ -139,10 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
         "sandbox",
         help="try the bot without Telegram: a demo class and a chat page in the browser",
         description="Run the whole bot on this machine, no token and no internet needed: "
-        "a fresh demo class (about 30 trainees, 2 class managers, a discipline monitor, "
-        "5 instructors and an admin; sessions around the current time), a local Bot API "
-        "server on 127.0.0.1 that refuses what Telegram refuses, and the real bot polling "
-        "it. Open the printed address, pick a persona and talk to the bot. Ctrl-C stops it. "
+        "a fresh demo class (a two-week class of 30 trainees, 2 class managers, a discipline "
+        "monitor, 5 instructors and an admin, with past attendance, leave and ratings; today "
+        "one session ended half an hour ago, one is running, one starts in 20 minutes), a "
+        "local Bot API server on 127.0.0.1 that refuses what Telegram refuses, and the real "
+        "bot polling it. Open the printed address, pick a persona and talk to the bot. The "
+        "page moves the sandbox's clock forward (+5 min, +1 h, next session, next morning; "
+        "POST /control/clock for scripts) and the jobs due in between run in order. "
+        "Ctrl-C stops it. "
         "Environment settings for the token, the Bot API and the database are ignored, so "
         "a production setup is never touched.",
     )
@@ -155,8 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--keep",
         action="store_true",
-        help="keep the last run's database (bindings, answers and its timetable) instead of "
-        "starting fresh",
+        help="continue the last run: its database, the chats (kept beside it in "
+        "<db>-chats.json, numbering included) and its clock, instead of starting fresh",
     )
     sandbox.add_argument(
         "--db",

@@ -16,6 +16,7 @@ from bot.app import serve
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
+from bot.invites import Invite, cards_docx
 from bot.logs import redact
 from bot.rules.phones import normalize_phone
 from bot.sandbox.main import run_sandbox
@@ -34,7 +35,9 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "import":
         return await import_class(config, args.path, dry_run=args.dry_run)
     if args.command == "invites":
-        return await write_invites(config, args.out, args.class_name, args.bot_username)
+        return await write_invites(
+            config, args.out, args.class_name, args.bot_username, docx=args.docx
+        )
     if args.command == "check":
         return await check(config, offline=args.offline)
     if args.command == "unbind":
@@ -55,11 +58,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
 async def run(config: Config) -> int:
     """Run the bot until stopped; refuse without a token rather than fall into a demo."""
     if config.token is None:
-        print(
-            "no bot token: set TRAINEE_BOT_TOKEN (from BotFather) or pass --token.\n"
-            "To try the bot without Telegram, run: trainee-bot sandbox",
-            file=sys.stderr,
-        )
+        print(Texts().plain(config.locale, "cli.run_no_token"), file=sys.stderr)
         return 2
     try:
         await serve(config)
@@ -115,11 +114,21 @@ async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> 
 
 
 async def write_invites(
-    config: Config, out: Path, class_name: str | None, bot_username: str | None
+    config: Config,
+    out: Path | None,
+    class_name: str | None,
+    bot_username: str | None,
+    *,
+    docx: bool = False,
 ) -> int:
-    """Write each person's invite code and t.me link to a CSV for the class manager."""
+    """Write each person's invite code and t.me link to a CSV for the class manager, or
+    (``docx``) a printable sheet of cards with QR codes."""
     texts = Texts()
     locale = config.locale
+    out = out or Path("invites.docx" if docx else "invites.csv")
+    if docx and out.suffix.lower() != ".docx":
+        print(texts.plain(locale, "cli.invites_docx_suffix", path=str(out)), file=sys.stderr)
+        return 2
     if bot_username is None:
         if config.token is None:
             print(texts.plain(locale, "cli.invites_need_username"), file=sys.stderr)
@@ -141,10 +150,12 @@ async def write_invites(
                 print(texts.plain(locale, "cli.no_such_class", name=class_name), file=sys.stderr)
                 return 1
         rows = []
+        invites = []
         for klass in chosen:
             for entry in await classes.roster(db, klass.id):
                 roles = "、".join(texts.plain(locale, f"roles.{r}") for r in sorted(entry.roles))
                 link = f"https://t.me/{bot_username}?start={entry.invite_code}"
+                invites.append(Invite(klass.name, entry.name, entry.unit, entry.invite_code, link))
                 rows.append(
                     [
                         klass.name,
@@ -159,10 +170,22 @@ async def write_invites(
                 )
     finally:
         await db.close()
+    if docx:
+        _write_private(out, cards_docx(texts, locale, invites))
+        print(texts.plain(locale, "cli.invites_cards_written", count=len(invites), path=str(out)))
+        return 0
     header = texts.plain(locale, "cli.invites_header").split(",")
     _write_csv(out, header, rows)
     print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
     return 0
+
+
+def _write_private(out: Path, data: bytes) -> None:
+    """A file only its owner can read (invite codes bind accounts)."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "wb") as handle:
+        handle.write(data)
 
 
 def _write_csv(out: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -231,11 +254,19 @@ async def unbind(config: Config, phone: str) -> int:
 
 
 async def check(config: Config, *, offline: bool) -> int:
-    """Report what is wrong with the database or the Bot API connection; 0 if nothing."""
+    """Report what is wrong with the database or the Bot API connection; 0 if nothing.
+
+    No token is not a problem of the setup (import, invites with --bot-username and the
+    sandbox work without one), but it is said plainly: 'run' will not start."""
+    texts, locale = Texts(), config.locale
+
+    def say(name: str, **values: object) -> str:
+        return texts.plain(locale, f"cli.{name}", **values)
+
     problems: list[str] = []
-    print(f"database: {config.db_path}")
+    print(say("check_database", path=str(config.db_path)))
     if not config.db_path.exists():
-        print("  does not exist yet: it is created by 'import' or 'run'")
+        print(say("check_no_database"))
     else:
         try:
             pending = await pending_migrations(config.db_path)
@@ -243,38 +274,35 @@ async def check(config: Config, *, offline: bool) -> int:
             try:
                 row = await db.fetchone("PRAGMA quick_check")
                 if row is None or row[0] != "ok":
-                    problems.append(f"database integrity check failed: {row[0] if row else '?'}")
+                    problems.append(say("check_integrity", detail=row[0] if row else "?"))
                 if pending:
                     names = ", ".join(f"{m.version:04d}_{m.name}" for m in pending)
-                    print(f"  migrations to apply at next start: {names}")
+                    print(say("check_migrations", names=names))
                 else:
                     counts = await db.fetchone(
                         "SELECT (SELECT count(*) FROM classes), (SELECT count(*) FROM people),"
                         " (SELECT count(*) FROM people WHERE telegram_user_id IS NOT NULL),"
                         " (SELECT count(*) FROM sessions WHERE cancelled_at IS NULL)"
                     )
-                    print(
-                        f"  classes: {counts[0]}, people: {counts[1]} ({counts[2]} bound),"
-                        f" sessions: {counts[3]}"
-                    )
+                    print(say("check_counts", c=list(counts)))
             finally:
                 await db.close()
         except Exception as error:  # noqa: BLE001 - reported, that is the point of check
-            problems.append(f"database cannot be read: {error}")
-    print(f"Bot API: {config.api_url}")
+            problems.append(say("check_unreadable", detail=str(error)))
+    print(say("check_api", url=config.api_url))
     if config.token is None:
-        print("  no token set (TRAINEE_BOT_TOKEN): 'run' will refuse to start")
+        print(say("check_no_token"))
     elif not offline:
         try:
             async with Bot(
                 config.token.reveal(), base_url=config.base_url, base_file_url=config.base_file_url
             ) as bot:
-                print(f"  token accepted: the bot is @{bot.username}")
+                print(say("check_token_ok", username=bot.username))
         except Exception as error:  # noqa: BLE001 - reported, that is the point of check
             detail = redact(str(error), [config.token.reveal()])
-            problems.append(f"Bot API at {config.api_url} refused or unreachable: {detail}")
+            problems.append(say("check_api_refused", url=config.api_url, detail=detail))
     for problem in problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        print(say("check_problem", problem=problem), file=sys.stderr)
     if not problems:
-        print("ok")
+        print(say("check_ok", token=config.token is not None))
     return 1 if problems else 0

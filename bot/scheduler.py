@@ -22,10 +22,12 @@ before the restart is not announced again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import MovableClock
 from bot.jobs import PlannedJob
 from bot.rules.reminders import HORIZON
 from storage import audit
@@ -40,6 +42,9 @@ REPLAN_EVERY = 30 * 60.0  # seconds; well within HORIZON, so the horizon never r
 LOOK_BACK = timedelta(days=1)  # imports announced after a restart
 # Replans in a row when changes keep coming in during one; the 30-minute replan catches up.
 _MAX_ROUNDS = 3
+# A sandbox clock move runs at most this many job moments (a safety net against a planner
+# that keeps planning the next moment).
+_MAX_STEPS = 5000
 
 
 class Scheduler:
@@ -53,6 +58,7 @@ class Scheduler:
         self._started = False
         self._replanning = False
         self._dirty = False
+        self._moving = asyncio.Lock()
 
     @property
     def scheduled(self) -> frozenset[str]:
@@ -130,7 +136,7 @@ class Scheduler:
                 grace = max(1, int((job.useful_until - job.at).total_seconds()))
                 queue.run_once(
                     self._run_queued,
-                    when=job.at,
+                    when=self._real(job.at),
                     data=job,
                     name=job.name,
                     job_kwargs={
@@ -143,6 +149,59 @@ class Scheduler:
         for job in due_now:
             await self._run(job)
         return len(self._scheduled)
+
+    async def advance_to(self, target: datetime) -> list[str]:
+        """Sandbox only: move its clock forward to ``target``, running the jobs due in between
+        in order, each at its own moment, as they would have run; the names of the jobs run.
+
+        The clock stops at each job's moment and ``replan()`` runs what is due there, so a
+        job sees the time it was planned for and what the jobs before it wrote. Raises
+        TypeError for a clock that cannot move (production's) and ValueError backwards.
+        """
+        clock = self._app.bot_data.clock
+        if not isinstance(clock, MovableClock):
+            raise TypeError("only the sandbox's clock can be moved")
+        if target < clock.now():
+            raise ValueError("the clock only moves forward")
+        ran: list[str] = []
+        async with self._moving:
+            for _ in range(_MAX_STEPS):
+                now = clock.now()
+                moment = await self._next_moment(now, target)
+                if moment is None:
+                    break
+                clock.move_to(moment)
+                ran += await self._due_names(moment)
+                await self.replan()
+            clock.move_to(max(target, clock.now()))
+            await self.replan()
+        self._app.bot_data.outbox.wake()
+        return ran
+
+    async def _next_moment(self, now: datetime, target: datetime) -> datetime | None:
+        data = self._app.bot_data
+        moments = [
+            job.at
+            for planner in data.planners
+            for job in await planner(data.db, now)
+            if now < job.at <= target and job.useful_until > job.at
+        ]
+        return min(moments, default=None)
+
+    async def _due_names(self, moment: datetime) -> list[str]:
+        data = self._app.bot_data
+        due = [
+            job.name
+            for planner in data.planners
+            for job in await planner(data.db, moment)
+            if job.at == moment and self._ran.get(job.name) != job.at
+        ]
+        return sorted(due)
+
+    def _real(self, at: datetime) -> datetime:
+        """When a real-time timer must fire for the bot's clock to show ``at``."""
+        clock = self._app.bot_data.clock
+        return clock.to_real(at) if isinstance(clock, MovableClock) else at
 
     async def check_changes(self) -> int:
         """Queue notices for imports not seen yet; replan if there were any. Rows queued."""

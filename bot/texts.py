@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from bot.rules.days import day_label, moment_label
 from bot.rules.locales import Locale
 
 
@@ -38,6 +39,9 @@ class Texts:
             # Templates ship with the code: no stat() of the file before every message.
             auto_reload=False,
         )
+        # The one date style (bot/rules/days.py): {{ d | day("zh") }}, {{ m | when("zh") }}.
+        self._env.filters["day"] = day_label
+        self._env.filters["when"] = moment_label
         self._modules: dict[str, Any] = {}
 
     def _macro(self, locale: Locale, name: str, extension: str) -> Any:

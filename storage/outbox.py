@@ -254,3 +254,13 @@ async def prune(tx: Tx, before: datetime, *, at_most: int) -> int:
         (to_db(before), *_KEPT, at_most),
     )
     return cursor.rowcount
+
+
+async def last_message_ids(db: Queryable) -> dict[int, int]:
+    """The highest message id the bot was given in each chat (a restarted local server
+    numbers after it)."""
+    rows = await db.fetchall(
+        "SELECT chat_id, max(telegram_message_id) FROM outbox"
+        " WHERE telegram_message_id IS NOT NULL GROUP BY chat_id"
+    )
+    return {int(r[0]): int(r[1]) for r in rows}

@@ -134,3 +134,11 @@ async def name_and_unit(db: Queryable, person_id: int) -> tuple[str | None, str 
     say what to show then)."""
     row = await db.fetchone("SELECT name, unit FROM people WHERE id = ?", (person_id,))
     return (row[0], row[1]) if row else (None, None)
+
+
+async def bound_user_ids(db: Queryable) -> list[int]:
+    """The Telegram user ids of everyone bound, in id order."""
+    rows = await db.fetchall(
+        "SELECT telegram_user_id FROM people WHERE telegram_user_id IS NOT NULL ORDER BY id"
+    )
+    return [int(r[0]) for r in rows]

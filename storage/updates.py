@@ -32,3 +32,9 @@ async def forget_older_than(tx: Tx, now: datetime, age: timedelta) -> int:
         "DELETE FROM processed_updates WHERE processed_at < ?", (to_db(now - age),)
     )
     return cursor.rowcount
+
+
+async def last_id(db: Queryable) -> int:
+    """The highest update id processed (0 if none): a restarted local server continues after it."""
+    row = await db.fetchone("SELECT max(update_id) FROM processed_updates")
+    return int(row[0] or 0) if row else 0

@@ -1,10 +1,15 @@
-"""A day as people type it after a command: 2026-12-07, 2026/12/7, 12-07, 12/7, 12月7日."""
+"""Days as people type them (2026-12-07, 12/7, 12月7日) and as the bot writes them.
+
+One style for every screen: 12月4日（周五）08:30 in Chinese, Fri 4 Dec 08:30 in English.
+Templates write it with the ``day`` and ``when`` filters (bot/texts.py), so no view or
+template formats a date on its own.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 _FULL: Final = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
@@ -27,3 +32,24 @@ def parse_day(text: str, today: date) -> date | None:
     except ValueError:
         return None
     return None
+
+
+_ZH_WEEKDAYS: Final = "一二三四五六日"
+_EN_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EN_MONTHS: Final = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+)  # fmt: skip
+
+
+def day_label(day: date, locale: str) -> str:
+    """A day in the bot's one style: 12月4日（周五） / Fri 4 Dec."""
+    if isinstance(day, datetime):
+        day = day.date()
+    if locale == "en":
+        return f"{_EN_WEEKDAYS[day.weekday()]} {day.day} {_EN_MONTHS[day.month - 1]}"
+    return f"{day.month}月{day.day}日（周{_ZH_WEEKDAYS[day.weekday()]}）"
+
+
+def moment_label(moment: datetime, locale: str) -> str:
+    """A local moment in the bot's one style: 12月4日（周五）08:30 / Fri 4 Dec 08:30."""
+    return f"{day_label(moment.date(), locale)}{' ' if locale == 'en' else ''}{moment:%H:%M}"

@@ -172,6 +172,7 @@ def figures(tally: Tally, request_hours: Fraction | None = None) -> dict[str, An
         "over": tally.over(),
         "request": show(request_hours) if request_hours is not None else None,
         "after": show(after.used),
+        "after_remaining": show(after.remaining),
         "would_exceed": request_hours is not None and after.over(),
         # The ratio in words for exactly 1/7, else as a percentage or a fraction.
         "ratio": {

@@ -99,6 +99,7 @@ async def personas(request: web.Request) -> web.StreamResponse:
         {
             "ok": True,
             "class_name": sandbox.demo.plan.name,
+            "timezone": sandbox.demo.plan.timezone,
             "venue": {"latitude": sandbox.demo.venue_lat, "longitude": sandbox.demo.venue_lon},
             "personas": [
                 {
@@ -129,6 +130,14 @@ async def chat(request: web.Request) -> web.StreamResponse:
             "blocked": telegram.is_blocked(user_id),
         }
     )
+
+
+async def commands(request: web.Request) -> web.StreamResponse:
+    """GET /control/commands/{user_id}: the command menu Telegram shows this persona (what
+    the bot set with setMyCommands for their chat, language or everyone)."""
+    sandbox = _sandbox(request)
+    user_id = _persona_id(sandbox, request.match_info["user_id"])
+    return json_response({"ok": True, "commands": sandbox.telegram.visible_commands(user_id)})
 
 
 async def _act(request: web.Request, kind: str) -> web.StreamResponse:
@@ -273,6 +282,7 @@ def add_routes(app: web.Application) -> None:
 
     app.router.add_get("/control/personas", _handler(personas))
     app.router.add_get("/control/chat/{user_id}", _handler(chat))
+    app.router.add_get("/control/commands/{user_id}", _handler(commands))
     for kind in ("send", "contact", "location", "document", "press"):
         app.router.add_post(f"/control/{kind}", action(kind))
     app.router.add_post("/control/block", _handler(block))

@@ -1,9 +1,14 @@
 """The sandbox's demo class: people and titles bundled as JSON, times placed around now.
 
 The roster, titles and venue are the bundled ``demo_class.json`` (Chinese text stays out of
-Python); the timetable is generated relative to the injected time, so whenever the sandbox
-starts one session has just ended, one is running and one starts in a few minutes, with
-more on the coming days.
+Python); the timetable is generated relative to the injected time. It is a two-week class
+(five days before today, eight after, a morning and an afternoon of 4 class hours each), so
+its one-seventh leave limit is about two days, as in a real class. Today holds three sessions
+around now, whatever the hour: one ended half an hour ago, one running (checked in, its
+check-out about to open), one starting in 20 minutes, past the 15-minute reminder lead, so
+moving the clock shows the reminder. The running one never starts before local midnight, so
+``/today`` lists it even when the sandbox starts just after midnight. What happened in the
+past days (attendance, leave, ratings) is bundled too and written by bot/sandbox/history.py.
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ from bot.rules.class_settings import ClassSettings
 from bot.rules.roles import Role
 
 FIRST_USER_ID = 10000  # persona i is Telegram user FIRST_USER_ID + i
-# Where the three sessions "around now" sit, relative to the current minute.
-ENDED_AGO = timedelta(minutes=5)
-STARTS_IN = timedelta(minutes=5)
-SESSION_LENGTH = timedelta(minutes=90)
-# Later sessions: mornings and afternoons of the coming days, local time.
-LATER_SLOTS = ((time(8, 30), time(11, 30)), (time(14, 30), time(17, 30)))
+# Where the three sessions "around now" sit, relative to the current minute, and their hours.
+ENDED = (timedelta(minutes=-150), timedelta(minutes=-30), 3.0)
+RUNNING = (timedelta(minutes=-25), timedelta(minutes=10), 1.0)
+STARTING = (timedelta(minutes=20), timedelta(minutes=170), 3.0)
+# The other days: a morning and an afternoon, local time, 4 class hours (学时) each.
+DAY_SLOTS = ((time(8, 30), time(11, 30)), (time(14, 30), time(17, 30)))
+SLOT_HOURS = 4.0
+DAYS_BEFORE = 5
+DAYS_AFTER = 8
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class Demo:
     venue_lon: float
 
 
-def _bundled() -> dict[str, Any]:
+def bundled() -> dict[str, Any]:
     text = resources.files("bot.sandbox").joinpath("demo_class.json").read_text("utf-8")
     return json.loads(text)
 
@@ -61,7 +69,7 @@ def phone_of(index: int) -> str:
 
 def build_demo(now: datetime) -> Demo:
     """Build the demo class with its timetable placed around ``now`` (aware)."""
-    data = _bundled()
+    data = bundled()
     zone = ZoneInfo(data["timezone"])
     now = now.astimezone(UTC).replace(second=0, microsecond=0)
     people = tuple(
@@ -75,13 +83,8 @@ def build_demo(now: datetime) -> Demo:
         for index, person in enumerate(data["people"])
     )
     phones = {person.name: person.phone for person in people}
-    around_now = (
-        (now - ENDED_AGO - SESSION_LENGTH, now - ENDED_AGO),  # ended a few minutes ago
-        (now - SESSION_LENGTH / 2, now + SESSION_LENGTH / 2),  # running
-        (now + STARTS_IN, now + STARTS_IN + SESSION_LENGTH),  # starts in a few minutes
-    )
-    slots = list(around_now) + _later_slots(now, zone, len(data["sessions_later"]))
-    specs = data["sessions_now"] + data["sessions_later"]
+    timed = _timetable(now, zone)
+    specs = data["sessions_before"] + data["sessions_now"] + data["sessions_after"]
     sessions = tuple(
         SessionPlan(
             row=index + 2,
@@ -91,9 +94,9 @@ def build_demo(now: datetime) -> Demo:
             starts_at=starts,
             ends_at=ends,
             location=spec.get("location"),
-            hours=round((ends - starts) / timedelta(hours=1), 1),
+            hours=hours,
         )
-        for index, (spec, (starts, ends)) in enumerate(zip(specs, slots, strict=True))
+        for index, (spec, (starts, ends, hours)) in enumerate(zip(specs, timed, strict=True))
     )
     venue = data["venue"]
     settings = ClassSettings(
@@ -126,18 +129,28 @@ def build_demo(now: datetime) -> Demo:
     return Demo(plan, personas, venue["latitude"], venue["longitude"])
 
 
-def _later_slots(now: datetime, zone: ZoneInfo, count: int) -> list[tuple[datetime, datetime]]:
-    """Morning and afternoon slots from tomorrow on (local time), as UTC pairs."""
-    slots: list[tuple[datetime, datetime]] = []
-    day: date = now.astimezone(zone).date()
-    while len(slots) < count:
-        day += timedelta(days=1)
-        for start, end in LATER_SLOTS:
-            if len(slots) < count:
-                slots.append(
-                    (
-                        datetime.combine(day, start, zone).astimezone(UTC),
-                        datetime.combine(day, end, zone).astimezone(UTC),
-                    )
-                )
-    return slots
+def _timetable(now: datetime, zone: ZoneInfo) -> list[tuple[datetime, datetime, float]]:
+    """(starts, ends, hours) of every session in time order, UTC: the days before, today's
+    three around now, the days after."""
+    today: date = now.astimezone(zone).date()
+
+    def day(offset: int) -> list[tuple[datetime, datetime, float]]:
+        on = today + timedelta(days=offset)
+        return [
+            (
+                datetime.combine(on, start, zone).astimezone(UTC),
+                datetime.combine(on, end, zone).astimezone(UTC),
+                SLOT_HOURS,
+            )
+            for start, end in DAY_SLOTS
+        ]
+
+    midnight = datetime.combine(today, time(0, 0), zone).astimezone(UTC)
+    around = [
+        (now + starts, now + ends, hours) for starts, ends, hours in (ENDED, RUNNING, STARTING)
+    ]
+    running_starts, running_ends, running_hours = around[1]
+    around[1] = (max(running_starts, midnight), running_ends, running_hours)
+    before = [slot for offset in range(-DAYS_BEFORE, 0) for slot in day(offset)]
+    after = [slot for offset in range(1, DAYS_AFTER + 1) for slot in day(offset)]
+    return before + around + after

@@ -12,9 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.app import serve
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, MovableClock
 from bot.config import Config, Secret
+from bot.sandbox import keeping
 from bot.sandbox.demo import Demo, build_demo
+from bot.sandbox.history import write_history
 from bot.sandbox.server import start_server
 from bot.sandbox.state import Sandbox
 from bot.testing import FakeTelegram
@@ -59,6 +61,7 @@ async def prepare_database(path: Path, demo: Demo, now_clock: Clock, *, keep: bo
         if demo.plan.name in present:
             return False
         await apply_plan(db, demo.plan, now_clock.now())
+        await write_history(db, demo, now_clock.now())
         return True
     finally:
         await db.close()
@@ -74,7 +77,7 @@ def _exists(path: Path) -> bool:
 
 def _wipe(path: Path) -> None:
     """Delete the database file and SQLite's companions (WAL, shared memory, journal)."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-chats.json"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -85,6 +88,19 @@ def _stop_event() -> asyncio.Event:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+async def _keep_saving(sandbox: Sandbox, path: Path) -> None:
+    """Write the server's chats a few seconds after they change (and at the end, by _run)."""
+    saved = -1
+    while True:
+        await asyncio.sleep(keeping.SAVE_EVERY)
+        if sandbox.version != saved:
+            saved = sandbox.version
+            try:
+                keeping.save(path, sandbox.telegram, sandbox.clock)
+            except OSError:
+                _LOGGER.warning("could not keep the sandbox's chats in %s", path, exc_info=True)
 
 
 async def run_sandbox(
@@ -105,7 +121,9 @@ async def run_sandbox(
     db_path = _expand(db_path)
     try:
         with exclusive(db_path):
-            return await _run(base, port, db_path, keep, flood_limits, clock or SystemClock(), stop)
+            return await _run(
+                base, port, db_path, keep, flood_limits, clock or MovableClock(), stop
+            )
     except AlreadyRunning as running:
         print(f"sandbox: {running}; stop it first or choose another --db", file=sys.stderr)
         return 2
@@ -121,6 +139,9 @@ async def _run(
     stop: asyncio.Event | None,
 ) -> int:
     stop = stop or _stop_event()
+    kept_file = keeping.chats_path(db_path)
+    kept = keeping.load(kept_file) if keep else None
+    keeping.restore_clock(kept, clock)
     demo = build_demo(clock.now())
     try:
         imported = await prepare_database(db_path, demo, clock, keep=keep)
@@ -128,9 +149,15 @@ async def _run(
         print(f"sandbox: {error}; choose another --db", file=sys.stderr)
         return 2
     telegram = FakeTelegram(
-        token=SANDBOX_TOKEN, bot_username=SANDBOX_BOT_USERNAME, flood_limits=flood_limits
+        token=SANDBOX_TOKEN,
+        bot_username=SANDBOX_BOT_USERNAME,
+        flood_limits=flood_limits,
+        now=lambda: int(clock.now().timestamp()),  # messages are dated on the sandbox's clock
     )
-    sandbox = Sandbox(telegram, demo)
+    sandbox = Sandbox(telegram, demo, clock)
+    if not imported:
+        opened = await keeping.restore(telegram, kept, db_path)
+        _LOGGER.info("kept sandbox: %d bound people's chats continue", opened)
     try:
         runner = await start_server(sandbox, port)
     except OSError as error:
@@ -140,15 +167,24 @@ async def _run(
     address = f"http://127.0.0.1:{port}"
     config = replace(base, token=Secret(SANDBOX_TOKEN), api_url=address, db_path=db_path)
     bot_task = asyncio.create_task(
-        serve(config, clock=clock, stop_when=stop, locked=True), name="sandbox-bot"
+        serve(
+            config,
+            clock=clock,
+            stop_when=stop,
+            locked=True,
+            on_started=sandbox.bot_started,
+        ),
+        name="sandbox-bot",
     )
+    saver = asyncio.create_task(_keep_saving(sandbox, kept_file), name="sandbox-keep")
     stopping = asyncio.ensure_future(stop.wait())
     try:
-        # Ready means the bot is polling: a test or a person may act from now on.
-        first_poll = asyncio.ensure_future(sandbox.first_poll.wait())
-        await asyncio.wait((first_poll, bot_task, stopping), return_when="FIRST_COMPLETED")
-        first_poll.cancel()
-        if sandbox.first_poll.is_set() and not bot_task.done():
+        # Ready means the bot is polling with its jobs planned: a test or a person may act
+        # (and move the clock) from now on.
+        started = asyncio.ensure_future(sandbox.started.wait())
+        await asyncio.wait((started, bot_task, stopping), return_when="FIRST_COMPLETED")
+        started.cancel()
+        if sandbox.started.is_set() and not bot_task.done():
             state = "a fresh demo class" if imported else f"the kept database {db_path}"
             print(f"sandbox: {state}, {len(demo.personas)} personas, no bot token needed")
             print(f"sandbox ready: {address}/", flush=True)
@@ -159,6 +195,10 @@ async def _run(
         try:
             await bot_task  # re-raises if the bot failed
         finally:
+            saver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saver
+            keeping.save(kept_file, telegram, clock)
             await runner.cleanup()
     print("sandbox stopped", flush=True)
     return 0

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox import control
+from bot.sandbox import control, moving
 from bot.sandbox.state import SANDBOX_KEY, Sandbox, json_response
 from bot.testing import FakeTimeout
 from bot.testing.fake_telegram import NOT_FOUND
@@ -112,6 +112,11 @@ async def page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """GET /favicon.ico: browsers ask for it whatever the page says."""
+    return web.FileResponse(STATIC / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
+
+
 async def _on_shutdown(app: web.Application) -> None:
     app[SANDBOX_KEY].closing.set()
 
@@ -123,7 +128,9 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_route("*", r"/bot{token}/{method}", bot_api)
     app.router.add_get(r"/file/bot{token}/{path:.+}", download)
     control.add_routes(app)
+    moving.add_routes(app)
     app.router.add_get("/", page)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", STATIC)
     app.on_shutdown.append(_on_shutdown)
     return app

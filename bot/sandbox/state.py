@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.clock import Clock, SystemClock
 from bot.sandbox.demo import Demo
 from bot.testing import FakeTelegram
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 # Recorded calls are kept for the control API; a long sandbox session must not grow forever.
 KEEP_CALLS = 2000
@@ -19,9 +23,12 @@ KEEP_CALLS = 2000
 class Sandbox:
     """What the HTTP handlers share: the fake Telegram, the demo personas, change tracking."""
 
-    def __init__(self, telegram: FakeTelegram, demo: Demo) -> None:
+    def __init__(self, telegram: FakeTelegram, demo: Demo, clock: Clock | None = None) -> None:
         self.telegram = telegram
         self.demo = demo
+        self.clock = clock or SystemClock()
+        self.app: Application | None = None  # the running bot, once started
+        self.started = asyncio.Event()
         self.personas = {p.user_id: p for p in demo.personas}
         self.version = 0
         self._changed = asyncio.Event()
@@ -29,6 +36,12 @@ class Sandbox:
         self.first_poll = asyncio.Event()
         for persona in demo.personas:
             telegram.add_user(persona.user_id, persona.name, language_code="zh-hans")
+
+    def bot_started(self, app: Application) -> None:
+        """The bot is up (polling, jobs planned): the clock can move from now on."""
+        self.app = app
+        self.started.set()
+        self.changed()
 
     def changed(self) -> None:
         """Something a chat page may show changed: wake everyone waiting for a change."""

@@ -9,6 +9,7 @@ refusals.  The fake is single-threaded: use it from one thread / event loop.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import mimetypes
 import time
@@ -418,6 +419,105 @@ class FakeTelegram(BotApiMethods):
         """The file behind a file_id (content, name, MIME type), or None: what a client
         shows for a photo or document in the chat, without the bot's getFile."""
         return self._files.get(file_id)
+
+    # ------------------------------------------------------------ keeping
+
+    def export_state(self) -> dict[str, Any]:
+        """What a restarted server needs to continue: chats with their messages and
+        numbering, files, commands and the last update id (JSON-ready; files in base64)."""
+        return {
+            "last_update_id": self._last_update_id,
+            "file_seq": self._file_seq,
+            "query_seq": self._query_seq,
+            "chats": [
+                {
+                    "info": chat.info,
+                    "last_message_id": chat.last_message_id,
+                    "blocked": chat.blocked,
+                    "keyboard": chat.keyboard,
+                    "messages": [
+                        {
+                            "message": m.message,
+                            "from_bot": m.from_bot,
+                            "kind": m.kind,
+                            "html": m.html,
+                            "markup": m.markup,
+                            "protect_content": m.protect_content,
+                            "deleted": m.deleted,
+                        }
+                        for m in chat.messages.values()
+                    ],
+                }
+                for chat in self._chats.values()
+            ],
+            "files": [
+                {
+                    "file_id": f.file_id,
+                    "file_unique_id": f.file_unique_id,
+                    "content": base64.b64encode(f.content).decode("ascii"),
+                    "kind": f.kind,
+                    "file_name": f.file_name,
+                    "mime_type": f.mime_type,
+                    "file_path": f.file_path,
+                }
+                for f in self._files.values()
+            ],
+            "commands": [
+                {"scope": key[0], "language": key[1], "commands": commands}
+                for key, commands in self._commands.items()
+            ],
+        }
+
+    def import_state(self, state: Mapping[str, Any]) -> None:
+        """Continue from ``export_state()``: numbering goes on where it stopped, so update
+        and message ids never repeat ones the bot already handled."""
+        self._last_update_id = max(self._last_update_id, int(state.get("last_update_id", 0)))
+        self._file_seq = max(self._file_seq, int(state.get("file_seq", 0)))
+        self._query_seq = max(self._query_seq, int(state.get("query_seq", 0)))
+        for item in state.get("chats", []):
+            chat = ChatState(
+                dict(item["info"]),
+                last_message_id=int(item["last_message_id"]),
+                blocked=bool(item["blocked"]),
+                keyboard=item.get("keyboard"),
+            )
+            for m in item.get("messages", []):
+                chat.messages[int(m["message"]["message_id"])] = StoredMessage(
+                    m["message"],
+                    bool(m["from_bot"]),
+                    m["kind"],
+                    m.get("html"),
+                    m.get("markup"),
+                    bool(m.get("protect_content")),
+                    bool(m.get("deleted")),
+                )
+            self._chats[chat.id] = chat
+        for f in state.get("files", []):
+            stored = StoredFile(
+                f["file_id"],
+                f["file_unique_id"],
+                base64.b64decode(f["content"]),
+                f["kind"],
+                f.get("file_name"),
+                f.get("mime_type"),
+                f.get("file_path"),
+            )
+            self._files[stored.file_id] = stored
+            if stored.file_path:
+                self._file_paths[stored.file_path] = stored
+        for c in state.get("commands", []):
+            self._commands[(c["scope"], c["language"])] = list(c["commands"])
+
+    def continue_numbering(self, last_update_id: int) -> None:
+        """Start update ids after ``last_update_id`` (one the bot may have handled)."""
+        self._last_update_id = max(self._last_update_id, last_update_id)
+
+    def open_chat(self, user_id: int, last_message_id: int = 0) -> None:
+        """The user's private chat exists, as if they had written before (a kept sandbox's
+        bound people), so the bot's own messages reach them; its message ids continue after
+        ``last_message_id``."""
+        chat = self._user_chat(user_id)
+        chat.last_message_id = max(chat.last_message_id, last_message_id)
 
     # --------------------------------------------------------------- faults
 

@@ -91,7 +91,7 @@ async def _greet_bound(
     context.viewer = viewer
     text = context.t("start.bound" if first_time else "start.already_bound", name=person.name)
     await update.effective_message.reply_text(
-        text + "\n\n" + overview(context, viewer, viewer.locale),
+        text + "\n\n" + overview(context, viewer, viewer.locale, greet=False),
         reply_markup=ReplyKeyboardRemove(),
     )
     if first_time:

@@ -13,8 +13,9 @@ from bot.rules.roles import Role
 _ROLE_ORDER = list(Role)
 
 
-def overview(context: Context, viewer: Viewer, locale: Locale) -> str:
-    """Render the greeting and, per class, the person's roles and their commands."""
+def overview(context: Context, viewer: Viewer, locale: Locale, *, greet: bool = True) -> str:
+    """Render the greeting and, per class, the person's roles and their commands (without
+    the greeting right after "bound", which has just greeted them by name)."""
     assert viewer.person is not None
     texts = context.texts
     sections = []
@@ -29,7 +30,9 @@ def overview(context: Context, viewer: Viewer, locale: Locale) -> str:
                 ],
             }
         )
-    return texts.render(locale, "help.overview", name=viewer.person.name, classes=sections)
+    return texts.render(
+        locale, "help.overview", name=viewer.person.name, classes=sections, greet=greet
+    )
 
 
 def contact_keyboard(context: Context) -> ReplyKeyboardMarkup:

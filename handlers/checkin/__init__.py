@@ -17,7 +17,15 @@ from telegram import Message
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import buttons
-from bot.buttons import CheckIn, CheckOut, CheckOutEarly, CodeShow, RollMark, RollRefresh
+from bot.buttons import (
+    CheckIn,
+    CheckOut,
+    CheckOutEarly,
+    CheckOutStay,
+    CodeShow,
+    RollMark,
+    RollRefresh,
+)
 from bot.rules import checkin_code
 from handlers import inputs
 from handlers.checkin import checkout, code, codes, jobs, marks, me, proofs, roll, scan, trainee
@@ -47,6 +55,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("start", scan.scanned, filters=PRIVATE & scan.SCANNED))
     on_press(app, trainee.pressed_checkin, CheckIn)
     on_press(app, checkout.pressed_checkout, CheckOut, CheckOutEarly)
+    on_press(app, checkout.pressed_stay, CheckOutStay)
     app.add_handler(
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & _CODE_TEXT, codes.code_text)
     )

@@ -10,14 +10,14 @@ from datetime import timedelta
 
 from telegram import Update
 
-from bot.buttons import CheckOut, CheckOutEarly, one_button
+from bot.buttons import CheckOut, CheckOutEarly, CheckOutStay, keyboard
 from bot.context import Context
 from bot.permissions import Capability, roles_for
 from bot.rules.attendance import CheckoutVerdict, checkout_verdict
 from handlers.checkin import checkout_proofs, flows
 from handlers.checkin.record import pressed_session
 from handlers.checkin.views import choice_keyboard, hhmm, settings_of, window_of
-from handlers.common import drop_keyboard, viewer_of
+from handlers.common import answer, drop_keyboard, edit_or_send, viewer_of
 from storage import attendance, sessions
 from storage.sessions import Session
 
@@ -88,6 +88,15 @@ async def pressed_checkout(
         await drop_keyboard(update.callback_query)
 
 
+async def pressed_stay(update: Update, context: Context, button: CheckOutStay) -> None:
+    """The early prompt's cancel: nothing is recorded; the prompt says so, without buttons."""
+    session = await pressed_session(update, context, button.session_id)
+    query = update.callback_query
+    await answer(query)
+    opens = hhmm(window_of(session).checkout_opens, session)
+    await edit_or_send(query, context.t("checkin.stayed", title=session.title, opens=opens))
+
+
 async def _checkout(
     update: Update, context: Context, person_id: int, session: Session, *, confirmed: bool
 ) -> None:
@@ -99,14 +108,21 @@ async def _checkout(
         await message.reply_text(context.t("checkin.checkout_closed", title=session.title))
         return
     if verdict is CheckoutVerdict.EARLY and not confirmed:
-        keyboard = one_button(context.label("checkin.confirm_early"), CheckOutEarly(session.id))
+        buttons = keyboard(
+            [
+                [
+                    (context.label("checkin.confirm_early"), CheckOutEarly(session.id)),
+                    (context.label("checkin.stay"), CheckOutStay(session.id)),
+                ]
+            ]
+        )
         await message.reply_text(
             context.t(
                 "checkin.confirm_early",
                 title=session.title,
                 opens=hhmm(w.checkout_opens, session),
             ),
-            reply_markup=keyboard,
+            reply_markup=buttons,
         )
         return
     method = "early" if verdict is CheckoutVerdict.EARLY else "normal"

@@ -126,9 +126,7 @@ async def request_view(db: Queryable, request: Correction) -> dict[str, Any]:
         "status": request.status,
         "decider": decider.name if decider else None,
         "decision_reason": request.decision_reason,
-        "decided_at": request.decided_at.astimezone(zone).strftime("%m-%d %H:%M")
-        if request.decided_at
-        else None,
+        "decided_at": request.decided_at.astimezone(zone) if request.decided_at else None,
         "used": await corrections.used(db, request.class_id, request.person_id),
         "cap": settings_of(session).correction_max,
     }

@@ -54,6 +54,7 @@ async def preview(context: Context, form: dict[str, Any]) -> tuple[str, InlineKe
         sessions=[session_view(s, info.zone, now) for s in chosen],
         reason=form["reason"],
         attachment=form.get("attachment_kind"),
+        attachment_name=form.get("attachment_name"),
         t=leave_limit.figures(tally, hours if counts else leave_limit.total(())),
         levels=rules.levels_required(chosen, info.settings.leave_second_level_hours, info.zone),
         leave_type=form["leave_type"],
@@ -107,7 +108,15 @@ async def typed(update: Update, context: Context, found: list[Form]) -> bool:
             return True
         kind = "photo" if message.photo else "document"
         file_id = message.photo[-1].file_id if message.photo else message.document.file_id
-        new = {**data, "step": "preview", "attachment_kind": kind, "attachment_file_id": file_id}
+        # The file's name, so the preview says which file goes with the request.
+        name = None if message.photo else message.document.file_name
+        new = {
+            **data,
+            "step": "preview",
+            "attachment_kind": kind,
+            "attachment_file_id": file_id,
+            "attachment_name": name,
+        }
     else:
         return False
     if not await store(context, update, new, context.bot_data.clock.now()):

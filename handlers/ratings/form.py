@@ -111,7 +111,8 @@ async def _submit(update: Update, context: Context, lecture: Session, form: Form
         alert = outcome is not Outcome.SAVED
         await answer(query, context.label(f"ratings.{outcome.value}"), alert=alert)
         return
-    await answer(query, context.label("ratings.saved"))
+    # A confirmation, not news: a toast that goes by itself (an alert would need a tap).
+    await answer(query, context.label("ratings.saved"), alert=False)
     text, keyboard = views.submitted_view(context.texts, context.locale, lecture, form)
     await _edit(query.edit_message_text(text, reply_markup=keyboard))
 

@@ -24,6 +24,7 @@ from storage import ratings, sessions
 
 DEFAULT_PERIOD = timedelta(days=90)
 MAX_ROWS = 30  # lectures listed by /myratings
+TITLES_SHOWN = 3  # an instructor's latest lectures named under their line of /instructors
 
 
 async def show_my_ratings(update: Update, context: Context) -> None:
@@ -46,7 +47,7 @@ async def show_my_ratings(update: Update, context: Context) -> None:
         rows.append(
             {
                 "title": lecture.title,
-                "date": views.local(lecture.starts_at, lecture, "%Y-%m-%d"),
+                "date": views.local(lecture.starts_at, lecture).date(),
                 "responses": one.responses,
                 "attendees": len(await ratings.attendees(context.db, lecture.id)),
                 "satisfaction": views.percent(one.satisfaction),
@@ -127,13 +128,29 @@ async def show_instructors(update: Update, context: Context) -> None:
         return
     by_instructor: dict[tuple[int, str], list[rating_stats.Lecture]] = defaultdict(list)
     dims: list[str] = []
+    lectures: list[workbook.LectureLine] = []
     for item in done:
         dims.extend(d for d in views.dimensions_of(item.session) if d not in dims)
         stored = await ratings.scores_of(context.db, item.session.id)
         by_instructor[(item.instructor_id, item.instructor_name)].append(
             views.stats_lecture(item.session, stored)
         )
+        lectures.append(
+            workbook.LectureLine(
+                day=views.local(item.session.starts_at, item.session).date(),
+                title=item.session.title,
+                class_name=item.session.class_name,
+                instructor=item.instructor_name,
+                dims=views.dimensions_of(item.session),
+                summary=views.summarize(item.session, stored, random.SystemRandom()),
+            )
+        )
+    titles = {
+        name: [lecture.title for lecture in reversed(taught)]
+        for (_, name), taught in by_instructor.items()
+    }
     config = context.bot_data.config
+    labels = [context.label("ratings.dimension", name=d) for d in dims]
     rows = rating_stats.instructor_rows(
         [(name, lectures) for (_, name), lectures in by_instructor.items()],
         dims,
@@ -141,7 +158,6 @@ async def show_instructors(update: Update, context: Context) -> None:
         excellent_rate=config.excellent_pct / 100,
         excellent_min=config.excellent_min_responses,
     )
-    labels = [context.label("ratings.dimension", name=d) for d in dims]
     await reply_pages(
         message,
         context.t(
@@ -153,7 +169,12 @@ async def show_instructors(update: Update, context: Context) -> None:
                     "name": r.name,
                     "lectures": r.lectures,
                     "responses": r.summary.responses,
-                    "avgs": [views.number(r.summary.averages[d]) or "-" for d in dims],
+                    "avgs": [
+                        (label, views.number(r.summary.averages[d]) or "-")
+                        for label, d in zip(labels, dims, strict=True)
+                    ],
+                    "titles": titles.get(r.name, [])[:TITLES_SHOWN],
+                    "more": len(titles.get(r.name, [])) > TITLES_SHOWN,
                     "satisfaction": _with_percent(views.percent(r.summary.satisfaction)),
                     "withheld": r.summary.figures_withheld,
                     "low": r.below_threshold,
@@ -169,7 +190,14 @@ async def show_instructors(update: Update, context: Context) -> None:
     )
     await message.reply_document(
         document=workbook.workbook(
-            context.texts, context.locale, rows, dims, labels, config.rating_low_pct
+            context.texts,
+            context.locale,
+            rows,
+            dims,
+            labels,
+            config.rating_low_pct,
+            period=label,
+            lectures=lectures,
         ),
         filename=f"instructors-{first:%Y%m%d}-{last:%Y%m%d}.xlsx",
     )

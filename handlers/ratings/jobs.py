@@ -8,6 +8,7 @@ the chart never arrives before the text.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -104,10 +105,11 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
         lecture, await ratings.scores_of(db, session_id), random.SystemRandom()
     )
     attendees = len(await ratings.attendees(db, session_id))
-    # No chart for nothing to draw, or for the figures of too few answers.
-    png = None
-    if summary.responses and not summary.figures_withheld:
-        png = chart.render([summary.averages[d] for d in dims], summary.distribution)
+    # No chart for nothing to draw, or for the figures of too few answers. One drawing per
+    # language, in a thread: drawing takes tens of milliseconds the event loop must not wait.
+    drawable = bool(summary.responses) and not summary.figures_withheld
+    averages = [summary.averages[d] for d in dims] if drawable else []
+    drawn: dict[str, bytes] = {}
     sends: list[dict[str, Any]] = []
     for instructor in await sessions.instructors(db, session_id):
         if instructor.telegram_user_id is None:
@@ -126,7 +128,13 @@ async def summarize(session_id: int, data: BotData, now: datetime) -> None:
         to = {"chat_id": instructor.telegram_user_id, "person_id": instructor.person_id}
         for n, payload in enumerate(messages(text), start=1):  # many long comments: pages
             sends.append({"key": paged_key(f"rating:summary:{about}", n), "payload": payload, **to})
-        if png is not None:
+        if drawable:
+            if locale not in drawn:
+                words = views.chart_texts(data.texts, locale, lecture)
+                drawn[locale] = await asyncio.to_thread(
+                    chart.render, averages, summary.distribution, words
+                )
+            png = drawn[locale]
             caption = views.chart_caption(data.texts, locale, lecture)
             payload = photo(png, filename=f"rating-{session_id}.png", caption=caption)
             sends.append(

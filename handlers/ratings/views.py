@@ -14,6 +14,7 @@ from bot.rules import rating_stats
 from bot.rules.class_settings import ClassSettings, from_json
 from bot.rules.locales import Locale, recipient_locale
 from bot.texts import Texts
+from handlers.ratings import chart
 from storage.people import Recipient
 from storage.sessions import Session
 
@@ -43,9 +44,9 @@ def locale_of(who: Recipient, lecture: Session, fallback: Locale) -> Locale:
     return recipient_locale(who.locale, settings_of(lecture).locale, fallback)
 
 
-def local(moment: datetime, lecture: Session, fmt: str = "%m-%d %H:%M") -> str:
-    """A moment as the class reads it."""
-    return moment.astimezone(ZoneInfo(lecture.timezone)).strftime(fmt)
+def local(moment: datetime, lecture: Session) -> datetime:
+    """A moment as the class reads it (templates write it with the ``when`` filter)."""
+    return moment.astimezone(ZoneInfo(lecture.timezone))
 
 
 def _label(texts: Texts, locale: Locale, dimension: str) -> str:
@@ -164,7 +165,7 @@ def summary_text(
         locale,
         "ratings.summary",
         title=lecture.title,
-        date=local(lecture.starts_at, lecture, "%Y-%m-%d"),
+        date=local(lecture.starts_at, lecture).date(),
         responses=summary.responses,
         attendees=attendees,
         dims=[
@@ -182,6 +183,17 @@ def summary_text(
         figures_withheld=summary.figures_withheld,
         min=settings.rating_min_responses,
         previous=delta.previous_lectures,
+    )
+
+
+def chart_texts(texts: Texts, locale: Locale, lecture: Session) -> chart.ChartTexts:
+    """Every word on the summary chart, in the reader's language."""
+    return chart.ChartTexts(
+        questions=[_label(texts, locale, d) for d in dimensions_of(lecture)],
+        averages=texts.plain(locale, "ratings.chart_averages"),
+        distribution=texts.plain(locale, "ratings.chart_distribution"),
+        scores=[texts.plain(locale, "ratings.chart_score", n=n) for n in range(1, 6)],
+        people=texts.plain(locale, "ratings.chart_people"),
     )
 
 

@@ -78,7 +78,7 @@ async def _preview(
 ) -> tuple[str, InlineKeyboardMarkup]:
     class_id, audience = form["class_id"], form["audience"]
     rows: list[list[tuple[str, Button]]] = []
-    count = None
+    count = unbound = None
     if class_id is None:
         rows += [[(name, AnnounceClass(cid))] for cid, name in classes_.items()]
     elif audience is None:
@@ -89,6 +89,7 @@ async def _preview(
     else:
         found = await classes.members(context.db, class_id, _roles(audience))
         count = sum(1 for p in found if p.telegram_user_id is not None)
+        unbound = len(found) - count  # said before sending, not only after
         rows.append([(context.label("announce.send_button", count=count), AnnounceSend())])
     rows.append([(context.label("announce.cancel_button"), AnnounceCancel())])
     text = context.t(
@@ -96,6 +97,7 @@ async def _preview(
         class_name=classes_.get(class_id) if class_id else None,
         audience=audience,
         count=count,
+        unbound=unbound,
         text=form["text"],
     )
     return text, keyboard(rows)

@@ -160,7 +160,7 @@ def _digest(class_id: int, day: date) -> Run:
                     locale,
                     "reminders.digest",
                     class_name=held[0].class_name,
-                    day=day.isoformat(),
+                    day=day,
                     sessions=shown,
                 )
                 return messages(text)
@@ -175,7 +175,7 @@ def _digest(class_id: int, day: date) -> Run:
                 locale,
                 "reminders.manager_digest",
                 class_name=held[0].class_name,
-                day=day.isoformat(),
+                day=day,
                 sessions=views,
                 unreachable=unreachable,
             )

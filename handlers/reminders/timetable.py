@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from telegram import Update
 
@@ -22,10 +22,12 @@ async def _sessions(context: Context, person_id: int, days: int) -> list[Session
     found = await sessions.of_person_between(
         context.db, person_id, now - timedelta(days=1), now + timedelta(days=days + 1)
     )
+    # A session still running counts as today's too, though it began before midnight.
     return [
         s
         for s in found
         if 0 <= (local_day(s.starts_at, s.timezone) - local_day(now, s.timezone)).days < days
+        or s.starts_at <= now < s.ends_at
     ]
 
 
@@ -38,15 +40,22 @@ async def _reply(update: Update, context: Context, found: list[Session], empty: 
     names = await sessions.instructor_names(context.db, ids)
     # Times are each class's local time; with classes in more than one zone, say which.
     mixed = len({s.timezone for s in found}) > 1
-    by_day: dict[str, list[dict[str, object]]] = {}
+    # One class (the usual case): named once at the top, not under every session.
+    names_of_classes = {s.class_name for s in found}
+    one_class = names_of_classes.pop() if len(names_of_classes) == 1 else ""
+    by_day: dict[date, list[dict[str, object]]] = {}
     # By local day, then by the moment: two zones' days interleave in UTC order.
     for s in sorted(found, key=lambda s: (local_day(s.starts_at, s.timezone), s.starts_at)):
         view = session_view(s, names.get(s.id, ()))
         view["status"] = "checked_in" if s.id in checked else "on_leave" if s.id in away else ""
         view["zone"] = s.timezone if mixed else ""
-        by_day.setdefault(local_day(s.starts_at, s.timezone).isoformat(), []).append(view)
+        by_day.setdefault(local_day(s.starts_at, s.timezone), []).append(view)
     days = [{"day": day, "sessions": views} for day, views in by_day.items()]
-    text = context.t("timetable.sessions", days=days) if days else context.t(empty)
+    text = (
+        context.t("timetable.sessions", days=days, class_name=one_class)
+        if days
+        else context.t(empty)
+    )
     await update.effective_message.reply_text(text)
 
 

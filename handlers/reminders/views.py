@@ -21,7 +21,7 @@ def session_view(s: Session, instructors: tuple[str, ...] = ()) -> dict[str, Any
         "id": s.id,
         "title": s.title,
         "class_name": s.class_name,
-        "day": start.strftime("%m-%d"),
+        "day": start.date(),  # written by the templates' day filter (bot/rules/days.py)
         "start": start.strftime("%H:%M"),
         "end": end.strftime("%H:%M"),
         "place": s.location or "",

@@ -102,6 +102,10 @@ def render(texts: Texts, locale: Locale, info: ClassInfo, trainees: list[risk.Tr
         }
         for t in ordered
     ]
+    # On a phone, a line per trainee with nothing to report buries the few who matter:
+    # those are counted in one line instead.
+    clear = sum(1 for line in lines if line["used"] == "0" and not line["days"])
+    lines = [line for line in lines if line["used"] != "0" or line["days"]]
     shown = min(MAX_LINES, len(lines))
     while True:
         text = texts.render(
@@ -114,6 +118,7 @@ def render(texts: Texts, locale: Locale, info: ClassInfo, trainees: list[risk.Tr
             alert=alert,
             lines=lines[:shown],
             more=len(lines) - shown,
+            clear=clear,
         )
         if utf16_len(text) <= MAX_UNITS or shown == 0:
             return text

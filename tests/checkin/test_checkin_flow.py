@@ -157,6 +157,13 @@ async def test_checkout_in_window_and_early_with_confirmation(
     assert "早退" in ask.text
     rows = await attendance_rows(db)
     assert rows[1][4] is None  # nothing recorded before the confirmation
+    assert ask.button_texts == ["确定早退签退", "取消，继续上课"]
+    # Cancel: nothing recorded, the prompt says so and loses its buttons.
+    await second.presses_button(ask, "取消，继续上课")
+    kept = second.last()
+    assert kept.message_id == ask.message_id and "没有签退" in kept.text
+    assert kept.button_texts == [] and (await attendance_rows(db))[1][4] is None
+    [ask] = await second.says("/checkout")
     [done] = await second.presses_button(ask, "确定早退签退")
     assert "早退" in done.text
     rows = await attendance_rows(db)

@@ -28,7 +28,7 @@ async def test_me_during_a_session_counts_nothing_yet(
     assert "已上课 0 学时（全班总学时 29.5），出勤 0 学时，出勤率：—" in reply.text
     assert "迟到 0 次，早退 0 次，未签退 0 次" in reply.text
     assert "缺勤 0 学时，请假 0 学时" in reply.text
-    assert "请假上限（总学时的七分之一）：已用 0 / 4.2 学时（0%），还可请 4.2 学时" in reply.text
+    assert "请假上限 4.2 学时（总学时的七分之一）：已用 0 学时，还可请 4.2 学时" in reply.text
     assert "进行中（尚未计入）：「开班式暨入学教育」已签到，迟到 8 分钟" in reply.text
     assert reply.button_texts == [
         "📋 各节课考勤：2026年秋季处级干部进修班",
@@ -67,20 +67,20 @@ async def test_me_counts_every_status_in_class_hours(
     # S03 counts as late and as left early, each with its own minutes.
     assert "迟到 2 次（共 18 分钟），早退 1 次（共 120 分钟），未签退 1 次" in reply.text
     assert "缺勤 6 学时，请假 3 学时（事假 3）" in reply.text
-    assert "已用 9 / 4.2 学时（213%），还可请 0 学时" in reply.text
+    assert "请假上限 4.2 学时（总学时的七分之一）：已用 9 学时，已超过上限" in reply.text
     assert "进行中（尚未计入）：「专题讲座：依法行政与法治政府建设」已签到" in reply.text
 
     # The list of sessions, each with its status; S03 both late and early.
     [listed] = await user.presses(reply.message_id, MeSessions(1).pack())
     lines = listed.text.splitlines()
-    assert "12月10日 08:30 专题讲座：依法行政与法治政府建设：已签到（进行中）" in lines
+    assert "12月10日（周四）08:30 专题讲座：依法行政与法治政府建设：已签到（进行中）" in lines
     assert (
-        "12月8日 08:30 专题讲座：推动高质量发展的实践路径：早退，迟到 10 分钟，早退 120 分钟"
+        "12月8日（周二）08:30 专题讲座：推动高质量发展的实践路径：早退，迟到 10 分钟，早退 120 分钟"
         in lines
     )
-    assert "12月7日 14:30 专题讲座：新时代党的建设总要求：事假" in lines
-    assert "12月9日 08:30 现场教学：乡村振兴示范村建设：缺勤" in lines
-    assert "12月8日 14:30 分组研讨：提升领导干部履职能力：未签退" in lines
+    assert "12月7日（周一）14:30 专题讲座：新时代党的建设总要求：事假" in lines
+    assert "12月9日（周三）08:30 现场教学：乡村振兴示范村建设：缺勤" in lines
+    assert "12月8日（周二）14:30 分组研讨：提升领导干部履职能力：未签退" in lines
     assert not any("结业" in line for line in lines)  # not begun: not listed at all
 
     clock.set(S01_END + 3 * DAY + timedelta(minutes=30))  # S06 is over: now it counts

@@ -82,12 +82,12 @@ async def test_roll_between_sessions_shows_the_last_one(
     await user.says("/checkin")
     clock.set(S01_END + timedelta(hours=1))  # 12:30: S01 is over, S02's check-in opens 14:00
     [roll] = await boss.says("/roll")
-    assert "「开班式暨入学教育」12月7日 08:30–11:30（已结束）" in roll.text
+    assert "「开班式暨入学教育」12月7日（周一）08:30–11:30（已结束）" in roll.text
     absent = len([p for p in example_class.people if "trainee" in p.roles]) - 1
     assert "已到 1 人" in roll.text and f"缺勤 {absent}" in roll.text
     clock.set(S01_START + timedelta(days=1) - timedelta(hours=2))  # the next morning, 06:30
     [roll] = await boss.says("/roll")
-    assert "「专题讲座：新时代党的建设总要求」12月7日 14:30–17:30（已结束）" in roll.text
+    assert "「专题讲座：新时代党的建设总要求」12月7日（周一）14:30–17:30（已结束）" in roll.text
 
 
 async def test_roll_before_any_session_names_the_class(

@@ -54,10 +54,10 @@ async def test_a_past_session_corrected_with_before_after_who_and_why(
     }
     await boss.presses(days.message_id, RollDay(1, "2026-12-07").pack())
     picked = boss.last()
-    assert "12月7日 的课程" in picked.text
+    assert "12月7日（周一）的课程" in picked.text
     await boss.presses(picked.message_id, buttons_of(picked)["08:30 开班式暨入学教育"])
     past = boss.last()
-    assert "「开班式暨入学教育」12月7日 08:30–11:30（已结束）" in past.text
+    assert "「开班式暨入学教育」12月7日（周一）08:30–11:30（已结束）" in past.text
     assert target.name in past.text.split("缺勤")[1]
 
     [ask] = await boss.presses(past.message_id, RollEdit(s01).pack())
@@ -94,13 +94,13 @@ async def test_roll_of_a_day_by_date(
     boss = await manager(bot, example_class)
     clock.set(S01_START + 2 * DAY)
     [listed] = await boss.says("/roll 12-07")
-    assert "12月7日 的课程" in listed.text
+    assert "12月7日（周一）的课程" in listed.text
     assert set(buttons_of(listed)) >= {
         "08:30 开班式暨入学教育",
         "14:30 专题讲座：新时代党的建设总要求",
     }
     [listed] = await boss.says("/roll 2026年12月8日")
-    assert "12月8日 的课程" in listed.text
+    assert "12月8日（周二）的课程" in listed.text
     [none] = await boss.says("/roll 12-12")
     assert "没有课程" in none.text
     [usage] = await boss.says("/roll 13-45")  # no day: read as a name without a reason

@@ -167,7 +167,13 @@ def test_check_reports_a_good_database_offline(
     capsys.readouterr()
     assert main(["check", "--offline"]) == 0
     out = capsys.readouterr().out
-    assert "classes: 1" in out and out.rstrip().endswith("ok")
+    # In the configured language (zh by default), saying plainly that no token is set.
+    assert "培训班 1 个" in out and "没有设置 bot token" in out
+    assert out.rstrip().endswith("ok：数据库和配置正常，但缺少 token，还不能运行机器人")
+    assert main(["check", "--offline", "--locale", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "classes: 1" in out and "no bot token set" in out
+    assert out.rstrip().endswith("ok, but no token yet: the bot cannot run")
 
 
 def test_check_reports_bad_configuration(
@@ -183,14 +189,17 @@ def test_check_reports_an_unreadable_database(
 ) -> None:
     env.write_bytes(b"this is not a database" * 100)
     assert main(["check", "--offline"]) == 1
-    assert "problem:" in capsys.readouterr().err
+    assert "问题：无法读取数据库" in capsys.readouterr().err
 
 
 def test_run_without_a_token_points_to_the_sandbox(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["run"]) == 2
-    assert "trainee-bot sandbox" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "没有 bot token" in err and "trainee-bot sandbox" in err
+    assert main(["run", "--locale", "en"]) == 2
+    assert "no bot token" in capsys.readouterr().err
 
 
 def test_unbind_frees_a_place_and_keeps_the_person(

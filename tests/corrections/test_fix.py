@@ -258,7 +258,7 @@ async def test_pending_lists_corrections_and_deciding_there_closes_the_first_car
     [none] = await people.trainee.says("/pending")
     assert "只有班主任和管理员" in none.text
     header, again = await people.manager.says("/pending")
-    assert header.text == "有 1 份补卡申请等待你审批："
+    assert header.text == "有 1 份补卡申请等待您审批："
     assert "缺勤 → 出勤" in again.text and again.button_texts == first.button_texts
     await people.manager.presses_button(again, "✅ 批准")
     assert "已批准" in people.manager.last().text
@@ -266,4 +266,4 @@ async def test_pending_lists_corrections_and_deciding_there_closes_the_first_car
     original = next(m for m in people.manager.chat() if m.message_id == first.message_id)
     assert original.edited and not original.button_texts  # no live card left behind
     [nothing] = await people.manager.says("/pending")
-    assert nothing.text == "目前没有等待你审批的请假或补卡申请。"
+    assert nothing.text == "目前没有等待您审批的请假或补卡申请。"

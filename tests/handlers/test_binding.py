@@ -47,6 +47,7 @@ async def test_binding_by_own_contact_greets_by_name_and_sets_the_menu(
     # Telegram sends contacts as +86..., with spaces as the person typed them in the address book.
     [reply] = await user.shares_contact("+86 " + trainee.phone[:3] + " " + trainee.phone[3:])
     assert f"绑定成功，{trainee.name}" in reply.text
+    assert "您好" not in reply.text  # greeted once, by "绑定成功"
     assert example_class.name in reply.text
     assert reply.reply_markup == {"remove_keyboard": True}
     assert (await bound_user_ids(db))[trainee.name] == user.id

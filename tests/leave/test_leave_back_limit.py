@@ -52,7 +52,7 @@ async def test_asked_to_report_back_when_leave_ends_and_the_button_does_it(
     await bot.deliver_outbox()
     assert count(people.manager, "尚未销假") == 0
     [reply] = await people.trainee.says("/back")
-    assert reply.text == "你现在没有需要销假的请假。"
+    assert reply.text == "您现在没有需要销假的请假。"
 
 
 async def test_overdue_report_back_is_told_to_managers_once(
@@ -68,7 +68,7 @@ async def test_overdue_report_back_is_told_to_managers_once(
     await bot.run_due_jobs()
     await bot.run_due_jobs()
     await bot.deliver_outbox()
-    assert count(people.manager, "王芳（市财政局）的请假已于 12月7日（周一） 11:30 结束") == 1
+    assert count(people.manager, "王芳（市财政局）的请假已于 12月7日（周一）11:30 结束") == 1
     assert count(people.manager2, "尚未销假") == 1
     clock.advance(timedelta(hours=5))
     await bot.run_due_jobs()
@@ -216,12 +216,12 @@ async def test_limit_warnings_50_80_100_each_exactly_once(
     assert "批准后将超过请假上限" in card_of(people.manager, request_id).text
     await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
     await bot.deliver_outbox()  # 15: 102%
-    assert count(people.trainee, "你的请假已超过上限：") == 1
+    assert count(people.trainee, "您的请假已超过上限：") == 1
     assert count(people.manager, "这将导致责令退学") == 1
     assert count(people.admin, "这将导致责令退学") == 1
     assert count(people.admin, "已超过上限的 50%") == 0  # admins hear only of the limit
     await approved(bot, people.trainee, people.manager, "S08")  # 18: nothing new
-    for fragment in ("已超过上限的 50%", "已超过上限的 80%", "你的请假已超过上限："):
+    for fragment in ("已超过上限的 50%", "已超过上限的 80%", "您的请假已超过上限："):
         assert count(people.trainee, fragment) == 1
     rows = await db.fetchall(
         "SELECT json_extract(details, '$.threshold') FROM audit_log"

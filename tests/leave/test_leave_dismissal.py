@@ -63,7 +63,7 @@ async def test_the_over_limit_notice_records_a_dismissal_once_and_removes_nobody
     assert "这将导致责令退学" in notice.text and notice.button_texts == [DISMISS, CONTINUE]
     other, admins = notice_of(people.manager2), notice_of(people.admin)
     assert admins.button_texts == [DISMISS, CONTINUE]
-    assert said(people.trainee, "你的请假已超过上限").button_texts == []  # not the trainee's
+    assert said(people.trainee, "您的请假已超过上限").button_texts == []  # not the trainee's
     memberships = await db.fetchall("SELECT * FROM memberships ORDER BY 1, 2, 3")
 
     replies = await people.manager.presses_button(notice, DISMISS)
@@ -93,7 +93,7 @@ async def test_the_over_limit_notice_records_a_dismissal_once_and_removes_nobody
                 message.message_id,
                 LimitDecide(await class_id(db), trainee_id, LimitDecision(decision)).pack(),
             )
-            assert alert(bot) == "李红梅 已于 12月7日 08:00 记录了“责令退学”。"
+            assert alert(bot) == "李红梅 已于 12月7日（周一）08:00 记录了“责令退学”。"
     assert await snapshot(db) == before
 
     # Where managers look at her leave next, the decision is shown.
@@ -257,14 +257,15 @@ async def test_the_limit_is_named_by_the_class_ratio(
     [attach] = await people.trainee.says("出差")
     await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
-    assert "批准后将超过请假上限（总学时的50%）" in preview.text
+    assert "请假上限 14.7 学时（总学时 29.5 的50%）" in preview.text
+    assert "批准后将超过请假上限" in preview.text
     await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     request_id = (await db.fetchone("SELECT max(id) FROM leave_requests"))[0]
     await bot.deliver_outbox()
-    assert "（总学时的50%）" in card_of(people.manager, request_id).text
+    assert "（总学时 29.5 的50%）" in card_of(people.manager, request_id).text
     await people.manager.presses_button(card_of(people.manager, request_id), "✅ 批准")
     await bot.deliver_outbox()  # 18 h: over
-    assert "上限 14.7 学时（总学时 29.5 的50%）" in said(people.trainee, "你的请假已超过上限").text
+    assert "上限 14.7 学时（总学时 29.5 的50%）" in said(people.trainee, "您的请假已超过上限").text
     assert "（总学时 29.5 的50%）" in notice_of(people.manager).text
     everything = [m.text or "" for p in (people.trainee, people.manager) for m in p.chat()]
     assert not any("七分之一" in text for text in everything)
@@ -282,6 +283,10 @@ def test_each_language_names_the_ratio() -> None:
             "limit": "14.7",
             "class_hours": "29.5",
             "after": "15",
+            "used": "12",
+            "remaining": "2.7",
+            "after_remaining": "0",
+            "over": False,
             "would_exceed": True,
             "ratio": {"seventh": seventh, "percent": percent, "fraction": fraction},
         }
@@ -293,6 +298,7 @@ def test_each_language_names_the_ratio() -> None:
             sessions=[],
             reason="x",
             attachment=None,
+            attachment_name=None,
             t=t,
             levels=1,
             leave_type="sick",
@@ -301,11 +307,14 @@ def test_each_language_names_the_ratio() -> None:
             for_name=None,
         )
 
-    assert "one seventh of the class hours" in preview("en", figures(True, None, "1/7"))
-    assert "(50% of the class hours)" in preview("en", figures(False, "50", "1/2"))
-    assert "(1/3 of the class hours)" in preview("en", figures(False, None, "1/3"))
-    assert "（总学时的七分之一）" in preview("zh", figures(True, None, "1/7"))
-    assert "（总学时的1/3）" in preview("zh", figures(False, None, "1/3"))
+    assert "(one seventh of 29.5)" in preview("en", figures(True, None, "1/7"))
+    assert "(50% of 29.5)" in preview("en", figures(False, "50", "1/2"))
+    assert "(1/3 of 29.5)" in preview("en", figures(False, None, "1/3"))
+    assert "（总学时 29.5 的七分之一）" in preview("zh", figures(True, None, "1/7"))
+    assert "（总学时 29.5 的1/3）" in preview("zh", figures(False, None, "1/3"))
+    # Plainly what is used and what is left, before and after the request.
+    assert "已用 12 学时，还可请 2.7 学时" in preview("zh", figures(True, None, "1/7"))
+    assert "批准后已用 15 学时，还可请 0 学时" in preview("zh", figures(True, None, "1/7"))
 
 
 # -- a person the database does not know ---------------------------------------------------

@@ -86,7 +86,9 @@ async def test_preview_shows_hours_and_the_running_total_against_the_limit(
     await people.trainee.says("发烧需要就医")
     [preview] = await bot.feed(people.trainee, bot.telegram.send_photo(people.trainee.id, b"jpeg"))
     # 29.5 class hours in the example; 1/7 of it is 4.21...
-    assert "本次请假：3 学时；已批准：0 学时；上限：4.2 / 29.5 学时" in preview.text
+    assert "请假上限 4.2 学时（总学时 29.5 的七分之一）" in preview.text
+    assert "已用 0 学时，还可请 4.2 学时" in preview.text
+    assert "本次请假 3 学时：批准后已用 3 学时，还可请 1.2 学时" in preview.text
     assert "发烧需要就医" in preview.text and "附件：照片" in preview.text
     assert "超过请假上限" not in preview.text
     assert preview.button_texts == ["提交", "放弃"]
@@ -102,7 +104,7 @@ async def test_approve_at_one_level_edits_the_other_card_and_tells_the_trainee(
     await bot.deliver_outbox()
     card = card_of(people.manager, request_id)
     other = card_of(people.manager2, request_id)
-    assert "王芳" in card.text and "家中有事需要处理" in card.text and "上限：4.2" in card.text
+    assert "王芳" in card.text and "家中有事需要处理" in card.text and "请假上限 4.2" in card.text
     assert card.button_texts == ["✅ 批准", "❌ 不批准"]
     # The doctor's note went to both managers before the card.
     assert [m.kind for m in people.manager.chat() if m.from_bot][-2:] == ["photo", "text"]
@@ -114,14 +116,14 @@ async def test_approve_at_one_level_edits_the_other_card_and_tells_the_trainee(
     edited = shown(people.manager2, other.message_id)
     assert edited.edited
     assert "李红梅 批准" in edited.text and not edited.button_texts
-    told = said(people.trainee, "你的请假申请已批准")
+    told = said(people.trainee, "您的请假申请已批准")
     assert told.button_texts == ["撤销请假"]
     assert await audit_actions(db, request_id) == ["leave.request", "leave.decide"]
 
     # A late press on the other card is told who decided, and changes nothing.
     before = await snapshot(db)
     await people.manager2.presses(other.message_id, LeaveApprove(request_id, 1).pack())
-    assert "李红梅 已于 12月7日 08:00 处理了这份申请" in alert(bot)
+    assert "李红梅 已于 12月7日（周一）08:00 处理了这份申请" in alert(bot)
     assert await snapshot(db) == before
 
 
@@ -159,7 +161,7 @@ async def test_two_approvals_at_once_record_one(
     assert decision == "approve"
     # The one who lost is told who won, in an alert.
     answers = [c.params.get("text") for c in bot.telegram.calls_of("answerCallbackQuery")[-2:]]
-    assert [t for t in answers if t] == [f"{name} 已于 12月7日 08:00 处理了这份申请。"]
+    assert [t for t in answers if t] == [f"{name} 已于 12月7日（周一）08:00 处理了这份申请。"]
 
 
 @pytest.mark.parametrize("approve_first", [True, False])
@@ -186,7 +188,7 @@ async def test_an_approval_and_a_rejection_reason_at_once_give_one_decision(
     else:
         assert name == "陈志远"
         assert people.manager2.last().text == "已记录不批准，并已通知学员。"
-        assert alert(bot) == "陈志远 已于 12月7日 08:00 处理了这份申请。"
+        assert alert(bot) == "陈志远 已于 12月7日（周一）08:00 处理了这份申请。"
 
 
 async def test_two_levels_manager_then_admin(
@@ -216,7 +218,7 @@ async def test_two_levels_manager_then_admin(
     await people.admin.presses_button(card, "✅ 批准")
     await bot.deliver_outbox()
     assert await status_of(db, request_id) == "approved"
-    told = said(people.trainee, "你的请假申请已批准").text
+    told = said(people.trainee, "您的请假申请已批准").text
     assert "第二级（学校）：孙丽 批准" in told
 
 
@@ -312,7 +314,7 @@ async def test_pending_lists_what_waits_for_each_decider(
     replies = await people.manager.says("/pending")
     assert "有 2 份请假申请" in replies[0].text and len(replies) == 3
     [none] = await people.admin.says("/pending")
-    assert "没有等待你审批" in none.text
+    assert "没有等待您审批" in none.text
     await people.manager.presses_button(replies[2], "✅ 批准")
     assert await status_of(db, two) == "pending"
     admin = await people.admin.says("/pending")

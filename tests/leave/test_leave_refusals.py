@@ -59,7 +59,7 @@ async def test_a_manager_of_another_class_cannot_decide(
     await stranger.presses(1, LeaveReject(request_id, 1).pack())
     assert alert(bot) == "只有本班班主任可以审批这份请假申请。"
     [reply] = await stranger.says("/pending")
-    assert reply.text == "目前没有等待你审批的请假或补卡申请。"
+    assert reply.text == "目前没有等待您审批的请假或补卡申请。"
     assert await snapshot(db) == before
     assert await status_of(db, request_id) == "pending"
 
@@ -348,7 +348,7 @@ async def test_a_document_note_reaches_the_managers(
     [preview] = await bot.feed(
         people.trainee, bot.telegram.send_document(people.trainee.id, "note.pdf", b"%PDF-1.4")
     )
-    assert "附件：文件" in preview.text
+    assert "附件：文件「note.pdf」" in preview.text  # the preview names the file
     await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     await bot.deliver_outbox()
     kinds = [m.kind for m in people.manager.chat() if m.from_bot]

@@ -95,7 +95,7 @@ async def test_leave_jobs_are_replanned_at_once_after_each_change(
     await people.manager.presses_button(card_of(people.manager, first), "✅ 批准")
     assert planned(first) == {"ended", "overdue"}  # decided: the report-back instead
     await bot.deliver_outbox()
-    told = said(people.trainee, "你的请假申请已批准")
+    told = said(people.trainee, "您的请假申请已批准")
     await people.trainee.presses_button(told, "撤销请假")
     assert planned(first) == set()  # withdrawn
 

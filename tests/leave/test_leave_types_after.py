@@ -47,7 +47,7 @@ async def test_the_type_is_chosen_shown_and_counted_as_the_class_says(
     await people.trainee.presses(attach.message_id, LeaveForm(LeaveStep.SKIP).pack())
     preview = people.trainee.last()
     assert "类型：公假（不计入请假上限）" in preview.text
-    assert "批准后合计 0 学时" in preview.text  # official duty does not use the limit
+    assert "批准后已用 0 学时" in preview.text  # official duty does not use the limit
     await people.trainee.presses(preview.message_id, LeaveForm(LeaveStep.SEND).pack())
     request_id = (await db.fetchone("SELECT max(id) FROM leave_requests"))[0]
     assert tuple(await db.fetchone("SELECT leave_type FROM leave_requests")) == ("official",)
@@ -106,11 +106,11 @@ async def test_leave_after_the_fact_is_marked_counted_once_and_needs_no_report_b
     card = card_of(people.manager, request_id)
     assert "类型：病假 · 补假（事后补请）" in card.text
     # S01 is counted once: as missed now, as leave once approved, never both.
-    assert "缺勤：3 学时" not in card.text and "批准后合计 3 学时" in card.text
+    assert "缺勤 3" not in card.text and "批准后已用 3 学时" in card.text
     await people.manager.presses_button(card, "✅ 批准")
     await bot.deliver_outbox()
     assert await status_of(db, request_id) == "approved"
-    approved = said(people.trainee, "你的请假申请已批准")
+    approved = said(people.trainee, "您的请假申请已批准")
     assert "销假" not in approved.text and not approved.button_texts
     assert count(people.trainee, "已超过上限的 50%") == 1  # 3 of 4.2: counted in the limit
     back = await db.fetchone("SELECT reported_back_at FROM leave_requests")
@@ -183,11 +183,11 @@ async def test_a_manager_records_leave_for_a_trainee_who_called(
     assert audit[0] == manager_id
     assert json.loads(audit[1])["reason"] == "学员电话请假：急性肠胃炎，在医院输液"
     await bot.deliver_outbox()
-    told = said(people.trainee, "班主任 李红梅 已为你登记请假")
+    told = said(people.trainee, "班主任 李红梅 已为您登记请假")
     assert "6 学时，病假 · 补假" in told.text and "急性肠胃炎" in told.text
     # S01's absence had passed 50% at its close; the recorded leave takes it over the limit
     # (S01 counted once, as leave now), and the deciders hear of it.
-    assert count(people.trainee, "你的请假已超过上限：已用 6 学时") == 1
+    assert count(people.trainee, "您的请假已超过上限：已用 6 学时") == 1
     await bot.deliver_outbox()
     assert count(people.manager, "王芳（市财政局）的请假已超过上限（") == 1
 

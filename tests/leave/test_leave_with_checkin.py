@@ -63,7 +63,7 @@ async def test_checking_in_after_leave_counts_as_reporting_back(
     assert (request.reported_back_at, request.ended_early_at, request.hours) == (at, None, 3)
     assert "leave.report_back" in await audit_actions(db, request_id)
     [reply] = await people.trainee.says("/back")
-    assert reply.text == "你现在没有需要销假的请假。"
+    assert reply.text == "您现在没有需要销假的请假。"
     # Four hours after the leave ended (report_back_overdue_min): nothing to tell managers.
     clock.set(S01_END + timedelta(minutes=240))
     await bot.run_due_jobs()
@@ -85,7 +85,7 @@ async def test_absences_made_final_by_the_close_warn_once_each(
     assert f"session:{s01}:checkin-close" in await bot.run_due_jobs()
     await bot.run_due_jobs()  # twice: still one warning
     await bot.deliver_outbox()
-    assert count(people.trainee, "你的请假已超过上限的 50%") == 1
+    assert count(people.trainee, "您的请假已超过上限的 50%") == 1
     assert count(people.manager, "王芳（市财政局）的请假已超过上限的 50%") == 1
     assert count(people.admin, "已超过上限") == 0  # admins hear only of the limit
 
@@ -93,7 +93,7 @@ async def test_absences_made_final_by_the_close_warn_once_each(
     assert f"session:{s02}:checkin-close" in await bot.run_due_jobs()
     await bot.run_due_jobs()
     await bot.deliver_outbox()
-    assert count(people.trainee, "你的请假已超过上限：已用 6 学时") == 1
+    assert count(people.trainee, "您的请假已超过上限：已用 6 学时") == 1
     # Every absent trainee is flagged; 王芳 once, with the buttons to record the decision.
     trainee_id = await person_id(db, people.trainee)
     for decider in (people.manager, people.manager2, people.admin):

@@ -20,6 +20,7 @@ from storage import ratings
 from storage.db import Tx
 from tests.harness import Person, person_id, session_id
 from tests.ratings.conftest import S01_END, Scene
+from tests.ratings.test_instructors_table import row
 from tests.ratings.test_rating_form import ended, rate
 from tests.ratings.test_rating_summary import CLOSES, close_window, summary_of
 
@@ -28,6 +29,9 @@ from tests.ratings.test_rating_summary import CLOSES, close_window, summary_of
 # ("under 80%") are not figures. In the .xlsx every number right of the answer count is.
 FIGURE = re.compile(r"\d\.\d\d|\d+\.\d%|\d★ \d")
 COUNTS = 3  # the .xlsx columns before the figures: instructor, lectures, responses
+# ... and on the per-lecture sheet: date, lecture, class, instructor, responses.
+LECTURE_COUNTS = 5
+LECTURE_SHEETS = ("各次课程", "Lectures")
 PROGRESS = ("测评进度", "Rating progress")  # the manager's list of who has not answered
 
 
@@ -43,8 +47,8 @@ class Received:
         return "\n".join(self.texts + self.documents)
 
 
-def _cell(value: object, column: int) -> str:
-    if isinstance(value, int | float) and column >= COUNTS:
+def _cell(value: object, column: int, counts: int = COUNTS) -> str:
+    if isinstance(value, int | float) and column >= counts:
         return f"{value:.2f}"  # the form FIGURE finds
     return "" if value is None else str(value)
 
@@ -62,7 +66,14 @@ def received(scene: Scene, user: Person) -> Received:
             book = load_workbook(io.BytesIO(stored.content))
             documents.append(
                 "\n".join(
-                    " | ".join(_cell(v, column) for column, v in enumerate(row))
+                    " | ".join(
+                        _cell(
+                            v,
+                            column,
+                            LECTURE_COUNTS if sheet.title in LECTURE_SHEETS else COUNTS,
+                        )
+                        for column, v in enumerate(row)
+                    )
                     for sheet in book.worksheets
                     for row in sheet.iter_rows(values_only=True)
                 )
@@ -140,7 +151,7 @@ async def test_a_session_below_the_threshold_shows_counts_only_to_everyone(
     [mine] = [t for t in received(scene, scene.instructor).texts if "我的课程测评" in t]
     assert "参评 2/4（不足 3 人，为保护匿名不显示得分）" in mine
     admin = received(scene, scene.admin)
-    assert "陈志远 | 1 | 2 | - | - | - | - | - *" in admin.texts[-2]
+    assert row(admin.texts[-2], "陈志远").startswith("陈志远 | 1 | 2 | - | - | - | - | - *")
     [sheet] = admin.documents
     assert "陈志远 | 1 | 2 |  |  |  |  |  | 部分课程参评人数不足" in sheet
 
@@ -167,7 +178,9 @@ async def test_the_tables_leave_out_an_open_session_but_keep_the_closed_ones(
     await scene.db.write(s02_rated)
     await every_view(scene)
     admin = received(scene, scene.admin)
-    assert "陈志远 | 1 | 3 | 4.00 | 4.00 | 4.00 | 4.00 | 100.0%" in admin.texts[-2]
+    assert row(admin.texts[-2], "陈志远").startswith(
+        "陈志远 | 1 | 3 | 4.00 | 4.00 | 4.00 | 4.00 | 100.0%"
+    )
     assert "王建国" not in admin.texts[-2] and "另有 1 次课程的测评尚未截止" in admin.texts[-2]
     assert "1.00 |" not in admin.texts[-2]
     assert "陈志远 | 1 | 3 | 4.00 | 4.00 | 4.00 | 4.00 | 1.00" in admin.documents[-1]
@@ -176,8 +189,10 @@ async def test_the_tables_leave_out_an_open_session_but_keep_the_closed_ones(
     # Once S02 closes: counted in 陈志远's answers but not his figures, withheld in 王建国's.
     scene.clock.set(CLOSES + timedelta(hours=6))
     table, _ = await scene.admin.says("/instructors")
-    assert "陈志远 | 2 | 4 | 4.00 | 4.00 | 4.00 | 4.00 | 100.0% *" in table.text
-    assert "王建国 | 1 | 1 | - | - | - | - | - *" in table.text
+    assert row(table.text, "陈志远").startswith(
+        "陈志远 | 2 | 4 | 4.00 | 4.00 | 4.00 | 4.00 | 100.0% *"
+    )
+    assert row(table.text, "王建国").startswith("王建国 | 1 | 1 | - | - | - | - | - *")
 
 
 async def test_once_enough_answered_the_figures_show(scene: Scene) -> None:

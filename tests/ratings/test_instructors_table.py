@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -14,6 +15,19 @@ from storage.db import Tx
 from tests.harness import bind, person_id, session_id
 from tests.ratings.conftest import S01_END, Scene
 from tests.ratings.test_rating_summary import assert_no_trainee_names
+
+
+def row(text: str, name: str) -> str:
+    """An instructor's entry of /instructors, read back as one line:
+    'name | lectures | answers | average per question... | satisfaction and marks'."""
+    found = re.search(
+        rf"\d+\. {name} · 满意率 (?P<sat>[^\n]*)\n(?P<lec>\d+) 次课 · (?P<resp>\d+) 人参评\n"
+        r"(?P<avgs>[^\n]*)",
+        text,
+    )
+    assert found is not None, f"{name} not in {text}"
+    averages = [part.rsplit(" ", 1)[1] for part in found["avgs"].split(" · ")]
+    return " | ".join([name, found["lec"], found["resp"], *averages, found["sat"]])
 
 
 async def seed_ratings(scene: Scene, external_id: str, overall: list[int]) -> None:
@@ -42,8 +56,8 @@ async def test_admin_table_marks_low_and_excellent_and_sends_xlsx(scene: Scene) 
     scene.clock.set(S01_END + timedelta(days=3))
     replies = await scene.admin.says("/instructors")
     table, document = replies
-    assert "陈志远 | 1 | 10 | 4.00 | 4.00 | 4.00 | 5.00 | 100.0% ★" in table.text
-    assert "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠" in table.text
+    assert row(table.text, "陈志远") == "陈志远 | 1 | 10 | 4.00 | 4.00 | 4.00 | 5.00 | 100.0% ★"
+    assert row(table.text, "王建国") == "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠"
     assert "陈志远：开班式暨入学教育" in table.text
     assert "comment by" not in table.text
     assert document.kind == "document"
@@ -52,12 +66,28 @@ async def test_admin_table_marks_low_and_excellent_and_sends_xlsx(scene: Scene) 
     assert name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0].startswith("教师测评汇总（") and rows[1] == (None,) * len(rows[1])
+    rows = rows[2:]  # from the header on
     assert rows[0][:3] == ("教师", "课次", "测评人数")
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["陈志远"][2] == 10 and by_name["陈志远"][7] == 1.0
     assert "精品课候选" in by_name["陈志远"][8]
     assert by_name["王建国"][7] == 0.4 and "低于80%" in by_name["王建国"][8]
     flat = " ".join(str(v) for r in rows for v in r)
+    for name in scene.trainee_names:
+        assert name not in flat
+    # Ranked, each with its lectures named: it fits a phone (no table cut at 4 columns).
+    assert table.text.index("1. 陈志远") < table.text.index("2. 王建国")
+    assert "• 开班式暨入学教育" in table.text and "<pre>" not in (table.html or "")
+    # The second sheet: every lecture with its figures and comments; widths set.
+    book = load_workbook(io.BytesIO(content))
+    lectures = book["各次课程"]
+    assert lectures.column_dimensions["B"].width >= 30 and lectures.freeze_panes == "A4"
+    lines = list(lectures.iter_rows(min_row=3, values_only=True))
+    assert lines[0][:5] == ("日期", "课程", "班次", "教师", "测评人数")
+    opening = next(line for line in lines[1:] if line[1] == "开班式暨入学教育")
+    assert opening[3] == "陈志远" and opening[4] == 10 and "comment by" in opening[-1]
+    flat = " ".join(str(v) for line in lines for v in line)
     for name in scene.trainee_names:
         assert name not in flat
     assert_no_trainee_names(scene, scene.admin)
@@ -67,7 +97,7 @@ async def test_manager_sees_their_class_and_others_are_refused(scene: Scene) -> 
     await seed_ratings(scene, "S01", [4, 4, 4])
     scene.clock.set(S01_END + timedelta(days=1))
     table, _ = await scene.manager.says("/instructors")
-    assert "陈志远 | 1 | 3" in table.text
+    assert row(table.text, "陈志远").startswith("陈志远 | 1 | 3")
     assert_no_trainee_names(scene, scene.manager)
     [refused] = await scene.trainees[0].says("/instructors")
     assert refused.text == "只有管理员和班主任可以查看教师测评汇总。"
@@ -118,17 +148,17 @@ async def test_the_thresholds_are_the_schools_configuration(scene: Scene, config
     await seed_ratings(scene, "S02", [5, 4, 3, 2, 1])  # 40% of 5
     scene.clock.set(S01_END + timedelta(days=3))
     table, _ = await scene.admin.says("/instructors")  # the defaults: 80%, 95% of 10
-    assert "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ⚠" in table.text
+    assert row(table.text, "陈志远") == "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ⚠"
     assert "满意率低于 80%" in table.text and "不低于 95% 且至少 10 人参评" in table.text
     school = replace(config, rating_low_pct=50, excellent_pct=75, excellent_min_responses=4)
     await scene.bot.restart(school)
     table, _ = await scene.admin.says("/instructors")
-    assert "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ★" in table.text
-    assert "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠" in table.text
+    assert row(table.text, "陈志远") == "陈志远 | 1 | 4 | 4.00 | 4.00 | 4.00 | 3.75 | 75.0% ★"
+    assert row(table.text, "王建国") == "王建国 | 1 | 5 | 4.00 | 4.00 | 4.00 | 3.00 | 40.0% ⚠"
     assert "满意率低于 50%" in table.text and "不低于 75% 且至少 4 人参评" in table.text
     upload = scene.bot.telegram.calls_of("sendDocument")[-1].files
     sheet = load_workbook(io.BytesIO(next(iter(upload.values()))[1])).active
-    marks = {r[0]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    marks = {r[0]: r[-1] for r in sheet.iter_rows(min_row=4, values_only=True)}
     assert marks["王建国"] == "低于50%" and marks["陈志远"].startswith("精品课候选")
 
 
@@ -139,11 +169,15 @@ async def test_a_managers_period_is_read_in_the_classs_time_zone(scene: Scene) -
     await scene.db.write(lambda tx: tx.execute("UPDATE classes SET timezone = 'America/New_York'"))
     scene.clock.set(S01_END + timedelta(days=30))
     table, _ = await scene.manager.says("/instructors 2026-12-06 2026-12-06")
-    assert "2026-12-06 – 2026-12-06" in table.text and "陈志远 | 1 | 3" in table.text
+    assert "2026-12-06 – 2026-12-06" in table.text and row(table.text, "陈志远").startswith(
+        "陈志远 | 1 | 3"
+    )
     table, _ = await scene.manager.says("/instructors 2026-12-07 2026-12-07")
-    assert "陈志远" not in table.text and "王建国 | 1 | 0" in table.text  # S02 only
+    assert "陈志远" not in table.text and row(table.text, "王建国").startswith(
+        "王建国 | 1 | 0"
+    )  # S02 only
     # The admin's school-wide view keeps the configured zone (Asia/Shanghai).
     [none] = await scene.admin.says("/instructors 2026-12-06 2026-12-06")
     assert "没有授课记录" in none.text
     table, _ = await scene.admin.says("/instructors 2026-12-07 2026-12-07")
-    assert "陈志远 | 1 | 3" in table.text
+    assert row(table.text, "陈志远").startswith("陈志远 | 1 | 3")

@@ -93,6 +93,9 @@ async def test_the_whole_form_in_one_message(scene: Scene) -> None:
     assert "讲得很好 <b>生动</b>" in form_of(user).text  # escaped, shown literally
     await user.presses_button(form_of(user), SUBMIT)
     assert "已提交" in form_of(user).text
+    # "已保存" is a toast that goes by itself, not an alert that needs a tap.
+    saved = scene.bot.telegram.calls_of("answerCallbackQuery")[-1].params
+    assert saved.get("text") == "已保存" and not saved.get("show_alert")
     assert await stored(scene) == [
         ({"content": 5, "teaching": 4, "relevance": 3, "overall": 5}, "讲得很好 <b>生动</b>")
     ]

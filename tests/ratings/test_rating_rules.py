@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
@@ -92,13 +93,53 @@ def test_rating_dimensions_setting() -> None:
         assert problems and problems[0].code == "bad_choice", bad
 
 
+def _chart_words(locale: str) -> rating_chart.ChartTexts:
+    lecture = Session(
+        1, 1, "C", "Asia/Shanghai", "{}", "T", END, END, Fraction(3), None, "s", False
+    )
+    return rating_views.chart_texts(Texts(), locale, lecture)
+
+
 def test_chart_is_a_png_of_the_declared_size() -> None:
-    png = rating_chart.render([4.5, None, 3.0, 5.0], {1: 0, 2: 1, 3: 0, 4: 3, 5: 9})
+    words = _chart_words("zh")
+    png = rating_chart.render([4.5, None, 3.0, 5.0], {1: 0, 2: 1, 3: 0, 4: 3, 5: 9}, words)
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and png.endswith(b"IEND\xaeB`\x82")
     assert int.from_bytes(png[16:20]) == rating_chart.WIDTH
     assert int.from_bytes(png[20:24]) == rating_chart.HEIGHT
-    assert png == rating_chart.render([4.5, None, 3.0, 5.0], {1: 0, 2: 1, 3: 0, 4: 3, 5: 9})
-    assert png != rating_chart.render([4.5, None, 3.0, 5.0], {1: 0, 2: 1, 3: 0, 4: 3, 5: 8})
+    again = rating_chart.render([4.5, None, 3.0, 5.0], {1: 0, 2: 1, 3: 0, 4: 3, 5: 9}, words)
+    assert png == again  # no timestamp: the same figures give the same bytes
+    assert png != rating_chart.render([4.5, None, 3.0, 5.0], {1: 0, 2: 1, 3: 0, 4: 3, 5: 8}, words)
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_chart_speaks_the_readers_language_with_every_glyph(locale: str) -> None:
+    from matplotlib.ft2font import FT2Font
+
+    words = _chart_words(locale)
+    if locale == "zh":
+        assert list(words.questions) == ["教学内容", "教学方法", "联系实际", "总体满意度"]
+        assert words.scores[4] == "5 分"
+    else:
+        assert words.questions[0] == "Content"
+    # The bundled font (mplfonts' Noto Sans CJK SC) has a glyph for every character drawn.
+    font = FT2Font(str(rating_chart.font_path()))
+    covered = font.get_charmap()
+    drawn = "".join([*words.questions, words.averages, words.distribution, *words.scores])
+    missing = {c for c in drawn + words.people if not c.isspace() and ord(c) not in covered}
+    assert missing == set()
+    # matplotlib warns of every glyph it cannot draw; there is none.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rating_chart.render([4.0, 4.2, 3.9, 4.5], {4: 3, 5: 2}, words)
+
+
+def test_without_the_bundled_font_chinese_would_not_draw() -> None:
+    """The check above means something: a font without CJK lacks these glyphs."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    plain = FT2Font(font_manager.findfont("DejaVu Sans"))
+    assert ord("教") not in plain.get_charmap()
 
 
 def test_every_rating_text_renders_in_both_languages() -> None:
@@ -118,4 +159,4 @@ def test_every_rating_text_renders_in_both_languages() -> None:
         assert "T &lt;x&gt;" in text and "100.0%" in text
         assert "T &lt;x&gt;" in rating_views.form_view(texts, locale, lecture, start(DIMS, None))[0]
         assert rating_views.chart_caption(texts, locale, lecture)
-        assert texts.render(locale, "ratings.reminder", title="T", closes="x")
+        assert texts.render(locale, "ratings.reminder", title="T", closes=END)

@@ -60,7 +60,7 @@ async def test_one_reminder_before_the_window_closes_to_those_who_did_not_answer
     for trainee in scene.trainees[1:]:
         reminders = [m for m in trainee.chat() if "还没有评分" in (m.text or "")]
         assert len(reminders) == 1
-        assert "12-08 11:30" in reminders[0].text
+        assert "12月8日（周二）11:30" in reminders[0].text  # the one date style
     assert not any("还没有评分" in (m.text or "") for m in scene.trainees[0].chat())
     assert not any("还没有评分" in (m.text or "") for m in scene.absent.chat())
     # The reminder's button opens the form.
@@ -88,7 +88,7 @@ async def test_summary_with_figures_chart_and_comments_when_enough_answered(
         assert comment in summary
     assert "这是您第一次有测评结果的课程" in summary
     photos = [m for m in scene.instructor.chat() if m.kind == "photo"]
-    assert len(photos) == 1 and "1=教学内容" in photos[0].text
+    assert len(photos) == 1 and "各项平均分" in photos[0].text
     upload = scene.bot.telegram.calls_of("sendPhoto")[-1].files
     content = next(iter(upload.values()))[1]
     assert content.startswith(b"\x89PNG\r\n\x1a\n")

@@ -33,6 +33,12 @@ async def test_manager_announces_to_trainees_and_sees_the_report(bot, db, clock,
     preview = manager.last()
     assert "仅学员" in preview.text
     trainees_bound = 3
+    # Before sending: how many cannot be reached because they have not bound.
+    roster = await db.fetchone(
+        "SELECT count(*) FROM memberships m JOIN people p ON p.id = m.person_id"
+        " WHERE m.role = 'trainee' AND p.telegram_user_id IS NULL"
+    )
+    assert f"另有 {roster[0]} 人尚未绑定，收不到这条通知" in preview.text
     await manager.presses_button(preview, f"📣 发送给 {trainees_bound} 人")
     queued = manager.last()
     assert "3 人" in queued.text and "尚未绑定" in queued.text

@@ -35,7 +35,9 @@ async def test_today_lists_sessions_with_own_status(bot, db, clock, example_clas
     await db.write(marks)
     [reply] = await wang.says("/today")
     lines = reply.text.splitlines()
-    assert "2026-12-07" in lines[0]
+    # The class named once at the top (one class), the day with its weekday.
+    assert lines[0] == "2026年秋季处级干部进修班" and reply.text.count("处级干部进修班") == 1
+    assert lines[2] == "12月7日（周一）"
     first = next(line for line in lines if "开班式暨入学教育" in line)
     second = next(line for line in lines if "新时代党的建设" in line)
     assert first.startswith("08:30–11:30") and "已签到" in first
@@ -47,11 +49,11 @@ async def test_today_lists_sessions_with_own_status(bot, db, clock, example_clas
 async def test_week_next_and_english(bot, db, clock, example_class):
     li = await bind(bot, phone_of(example_class, "李强"), language_code="en")
     [week] = await li.says("/week")
-    for day in ("2026-12-07", "2026-12-08", "2026-12-11"):
+    for day in ("Mon 7 Dec", "Tue 8 Dec", "Fri 11 Dec"):
         assert day in week.text
     clock.set(datetime(2026, 12, 7, 4, 0, tzinfo=UTC))  # noon: S01 is over
     [nxt] = await li.says("/next")
-    assert "新时代党的建设" in nxt.text and "Place" in nxt.text
+    assert "新时代党的建设" in nxt.text and "第一报告厅 · 王建国" in nxt.text
     assert "开班式" not in nxt.text
 
 
@@ -108,11 +110,11 @@ async def test_today_and_week_across_two_time_zones(bot, db, clock, example_clas
     clock.set(datetime(2026, 12, 8, 0, 15, tzinfo=UTC))
     [today] = await wang.says("/today")
     lines = today.text.splitlines()
-    headings = [line for line in lines if line.startswith("2026-")]
+    headings = [line for line in lines if line.startswith("12月")]
     # Each class's own today, each day once, in order; times are each class's local time.
-    assert headings == ["2026-12-07", "2026-12-08"]
-    first_day = lines[: lines.index("2026-12-08")]
-    second_day = lines[lines.index("2026-12-08") :]
+    assert headings == ["12月7日（周一）", "12月8日（周二）"]
+    first_day = lines[: lines.index("12月8日（周二）")]
+    second_day = lines[lines.index("12月8日（周二）") :]
     assert [line[:11] for line in first_day if "Evening seminar" in line] == [
         "10:00–11:00",
         "19:00–19:45",
@@ -126,10 +128,12 @@ async def test_today_and_week_across_two_time_zones(bot, db, clock, example_clas
     assert "America/New_York 当地时间" in today.text and "Asia/Shanghai 当地时间" in today.text
 
     [week] = await wang.says("/week")
-    headings = [line for line in week.text.splitlines() if line.startswith("2026-")]
-    assert headings == sorted(set(headings))  # no day twice, in order
-    assert headings[:2] == ["2026-12-07", "2026-12-08"] and headings[-1] == "2026-12-11"
-    day = week.text.split("2026-12-08")[1].split("2026-12-09")[0]
+    headings = [line for line in week.text.splitlines() if line.startswith("12月")]
+    # No day twice, in order.
+    assert headings == [
+        f"12月{d}日（周{w}）" for d, w in zip(range(7, 12), "一二三四五", strict=True)
+    ]
+    day = week.text.split("12月8日（周二）")[1].split("12月9日（周三）")[0]
     # Within a day, in the order they happen: 08:30 and 14:30 Shanghai, then 07:00 New York.
     order = [day.index(t) for t in ("推动高质量发展", "分组研讨", "Evening seminar 3")]
     assert order == sorted(order)
@@ -139,3 +143,21 @@ async def test_one_zone_needs_no_zone_names(bot, db, clock, example_class):
     wang = await bind(bot, phone_of(example_class, "王芳"))
     [today] = await wang.says("/today")
     assert "当地时间" not in today.text
+
+
+async def test_a_session_running_past_midnight_is_in_today(bot, db, clock, example_class):
+    wang = await bind(bot, phone_of(example_class, "王芳"))
+    s01 = await db.fetchone("SELECT id FROM sessions WHERE external_id = 'S01'")
+
+    async def overnight(tx):
+        # 23:00 on 12-06 to 01:00 on 12-07, Shanghai time.
+        await tx.execute(
+            "UPDATE sessions SET starts_at = '2026-12-06T15:00:00+00:00',"
+            " ends_at = '2026-12-06T17:00:00+00:00' WHERE id = ?",
+            (s01[0],),
+        )
+
+    await db.write(overnight)
+    clock.set(datetime(2026, 12, 6, 16, 30, tzinfo=UTC))  # 00:30 on 12-07 in Shanghai
+    [today] = await wang.says("/today")
+    assert "开班式暨入学教育" in today.text and "23:00–01:00" in today.text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +19,7 @@ from bot.testing import FakeTelegram
 from storage import classes
 from storage.db import Database, Tx
 from storage.imports import apply_plan
+from storage.times import to_db
 
 NOW = datetime(2026, 12, 7, 2, 17, 42, tzinfo=UTC)
 
@@ -43,22 +46,67 @@ def test_roster_has_every_role() -> None:
     assert demo.plan.settings.venue_lat is not None
 
 
-@pytest.mark.parametrize("hour", [0, 2, 9, 15, 23])
-def test_sessions_around_now(hour: int) -> None:
-    now = NOW.replace(hour=hour)
+@pytest.mark.parametrize("hour", [0, 2, 9, 15, 16, 23])
+def test_a_two_week_class_with_sessions_around_now_at_any_hour(hour: int) -> None:
+    now = NOW.replace(hour=hour)  # 16 UTC: 00:17 in Shanghai, just after midnight
     minute = now.replace(second=0)
-    sessions = build_demo(now).plan.sessions
+    plan = build_demo(now).plan
+    sessions = plan.sessions
+    zone = ZoneInfo(plan.timezone)
     ended = [s for s in sessions if s.ends_at <= minute]
     running = [s for s in sessions if s.starts_at <= minute < s.ends_at]
     upcoming = [s for s in sessions if s.starts_at > minute]
-    assert len(ended) == 1 and timedelta(0) < minute - ended[0].ends_at <= timedelta(minutes=10)
+    assert timedelta(0) < minute - max(s.ends_at for s in ended) <= timedelta(minutes=30)
     assert len(running) == 1
-    assert timedelta(0) < min(s.starts_at for s in upcoming) - minute <= timedelta(minutes=10)
-    later_days = {s.starts_at.date() for s in upcoming if s.starts_at - minute > timedelta(hours=8)}
-    assert len(later_days) >= 2
+    # The running session belongs to today, so /today lists it even just after midnight.
+    assert running[0].starts_at.astimezone(zone).date() == minute.astimezone(zone).date()
+    # Past the 15-minute reminder lead: moving the clock shows the reminder.
+    assert min(s.starts_at for s in upcoming) - minute == timedelta(minutes=20)
+    assert (plan.end_date - plan.start_date).days == 13
+    # Realistic class hours: the one-seventh limit is about two days' leave, not an afternoon.
+    class_hours = sum(s.hours for s in sessions)
+    assert class_hours / 7 >= 2 * 8 * 0.95
     every_instructor = {phone for s in sessions for phone in s.instructor_phones}
     assert len(every_instructor) == 5
     assert all(s.starts_at.tzinfo is UTC and s.hours > 0 for s in sessions)
+    starts = sorted((s.starts_at, s.ends_at) for s in sessions)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(starts)), "overlap"
+
+
+async def test_the_past_is_written_with_the_demo(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.sqlite3"
+    await prepare_database(path, build_demo(NOW), ManualClock(NOW), keep=False)
+    db = await Database.open(path)
+    try:
+
+        async def one(sql: str, params: tuple = ()) -> list:
+            return list(await db.fetchone(sql, params))
+
+        # Every past session has its roll and over three ratings; a few comments.
+        per_session = await db.fetchall(
+            "SELECT s.id, (SELECT count(*) FROM attendance a WHERE a.session_id = s.id),"
+            " (SELECT count(*) FROM ratings r WHERE r.session_id = s.id) FROM sessions s"
+            " WHERE s.ends_at <= ?",
+            (to_db(NOW),),
+        )
+        assert len(per_session) == 11
+        assert all(row[1] >= 25 and row[2] >= 3 for row in per_session)
+        assert (await one("SELECT count(*) FROM ratings WHERE comment IS NOT NULL"))[0] >= 5
+        # Anonymised where the window closed, as the summary job does.
+        assert (await one("SELECT count(*) FROM ratings WHERE person_id IS NULL"))[0] > 0
+        # Three granted leaves, one waiting for the class managers.
+        statuses = await db.fetchall("SELECT status, hours FROM leave_requests ORDER BY id")
+        assert [r[0] for r in statuses] == ["approved", "approved", "approved", "pending"]
+        assert statuses[0][1] == 12  # near the limit of 111 / 7 = 15.9 class hours
+        # The running session is checked in by all but the trainees left to the user.
+        running = await one(
+            "SELECT count(*) FROM attendance a JOIN sessions s ON s.id = a.session_id"
+            " WHERE s.starts_at <= ? AND s.ends_at > ?",
+            (to_db(NOW), to_db(NOW)),
+        )
+        assert running[0] == 25
+    finally:
+        await db.close()
 
 
 async def _bound(path: Path) -> int:

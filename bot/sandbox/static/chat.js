@@ -14,7 +14,11 @@ const GROUP_NAMES = {
 const SAFE_LINK = /^(https?:|tg:|mailto:)/i;
 
 const $ = (id) => document.getElementById(id);
-const state = { personas: [], userId: null, version: -1, venue: null, shownCount: 0, pendingQuery: null };
+const state = {
+  personas: [], userId: null, version: -1, venue: null, shownCount: 0, pendingQuery: null,
+  checkingAnswer: false, timezone: "Asia/Shanghai",
+};
+const WEEKDAYS = ["周日", "周一", "周二", "周三", "周四", "周五", "周六"];
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -116,6 +120,25 @@ function entityNode(entity, text) {
   }
 }
 
+// Telegram's apps make every /command in a message tappable, entity or not: so does the page.
+const COMMAND = /(^|[\s（(，,、：:])(\/[A-Za-z][A-Za-z0-9_]{0,31})(?![A-Za-z0-9_\/])/g;
+
+function appendText(parent, text) {
+  if (parent.tagName === "A" || parent.tagName === "CODE" || parent.tagName === "PRE") {
+    parent.append(text);
+    return;
+  }
+  let pos = 0;
+  for (const match of text.matchAll(COMMAND)) {
+    const at = match.index + match[1].length;
+    if (at > pos) parent.append(text.slice(pos, at));
+    const command = match[2];
+    parent.append(el("a", { class: "command", href: "#", onclick: (e) => { e.preventDefault(); sendText(command); } }, command));
+    pos = at + command.length;
+  }
+  if (pos < text.length) parent.append(text.slice(pos));
+}
+
 // Entities nest (the bot's HTML is parsed into them); offsets are UTF-16 units, as in JS.
 function renderEntities(parent, text, start, end, entities) {
   let pos = start;
@@ -123,7 +146,7 @@ function renderEntities(parent, text, start, end, entities) {
   while (i < entities.length) {
     const entity = entities[i];
     const stop = Math.min(entity.offset + entity.length, end);
-    if (entity.offset > pos) parent.append(text.slice(pos, entity.offset));
+    if (entity.offset > pos) appendText(parent, text.slice(pos, entity.offset));
     const inner = [];
     let j = i + 1;
     while (j < entities.length && entities[j].offset < stop) inner.push(entities[j++]);
@@ -133,7 +156,7 @@ function renderEntities(parent, text, start, end, entities) {
     pos = Math.max(pos, stop);
     i = j;
   }
-  if (pos < end) parent.append(text.slice(pos, end));
+  if (pos < end) appendText(parent, text.slice(pos, end));
 }
 
 function formatted(text, entities) {
@@ -179,8 +202,7 @@ function bubble(message) {
   }
   if (message.text) node.append(formatted(message.text, message.entities));
   if (message.inline_keyboard) node.append(inlineKeyboard(message));
-  const time = new Date((message.date || 0) * 1000);
-  const clock = `${String(time.getHours()).padStart(2, "0")}:${String(time.getMinutes()).padStart(2, "0")}`;
+  const clock = hhmm(new Date((message.date || 0) * 1000));
   node.append(el("span", { class: "meta" }, message.edited ? `已编辑 ${clock}` : clock));
   return node;
 }
@@ -215,6 +237,69 @@ function render(chat) {
   state.shownCount = chat.messages.length;
 }
 
+// ------------------------------------------------------------ the sandbox's clock
+
+// Times are shown in the class's zone (the sandbox's clock may be days ahead of this one).
+function zoned(date) {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: state.timezone, month: "numeric", day: "numeric", weekday: "short",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(date);
+  const get = (type) => (parts.find((p) => p.type === type) || {}).value;
+  const days = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+  return { month: Number(get("month")), day: Number(get("day")), weekday: WEEKDAYS[days[get("weekday")]], hour: get("hour"), minute: get("minute") };
+}
+
+function hhmm(date) {
+  const z = zoned(date);
+  return `${z.hour}:${z.minute}`;
+}
+
+function showClock(clock) {
+  state.timezone = clock.timezone || state.timezone;
+  const z = zoned(new Date(clock.now));
+  $("clock-now").textContent = `${z.month}月${z.day}日（${z.weekday}）${z.hour}:${z.minute}`;
+  for (const button of document.querySelectorAll("[data-move]")) button.disabled = !clock.movable;
+}
+
+async function readClock() {
+  showClock(await api("/control/clock"));
+}
+
+async function moveClock(body) {
+  const buttons = document.querySelectorAll("[data-move]");
+  for (const button of buttons) button.disabled = true;
+  status("正在拨动时钟，期间到点的任务依次执行……");
+  try {
+    const moved = await api("/control/clock", body);
+    showClock(moved);
+    status(moved.ran.length ? `时钟已拨动，执行了 ${moved.ran.length} 项定时任务` : "时钟已拨动");
+    await refresh();
+  } catch (error) {
+    status(`无法拨动时钟：${error.message}`, true);
+    await readClock().catch(() => {});
+  }
+}
+
+// ------------------------------------------------------------ the command menu
+
+// The menu Telegram shows behind its menu button: what the bot set for this person
+// (setMyCommands, by scope and language), read from the local server.
+async function toggleMenu() {
+  const menu = $("menu");
+  if (!menu.hidden) {
+    menu.hidden = true;
+    return;
+  }
+  const { commands } = await api(`/control/commands/${state.userId}`);
+  menu.replaceChildren(...commands.map((c) => el("button", {
+    type: "button",
+    onclick: () => { menu.hidden = true; sendText(`/${c.command}`); },
+  }, el("span", { class: "name" }, `/${c.command}`), el("span", { class: "what" }, c.description))));
+  if (!commands.length) menu.append(el("div", { class: "empty" }, "机器人还没有为您设置命令菜单"));
+  menu.hidden = false;
+}
+
 // ------------------------------------------------------------ actions
 
 async function refresh() {
@@ -247,14 +332,36 @@ async function press(messageId, data) {
   await showAnswer().catch(() => {});
 }
 
-// Telegram shows the bot's answer to a button press as a toast, or as an alert.
+// Telegram shows the bot's answer to a button press as a toast, or as an alert: once.
+// refresh() and press() both ask, so only one look at a time, and the answer is taken
+// before it is shown.
 async function showAnswer() {
-  if (!state.pendingQuery) return;
-  const { answer } = await api(`/control/callback/${encodeURIComponent(state.pendingQuery)}`);
-  if (!answer) return;
-  state.pendingQuery = null;
-  if (answer.text && answer.show_alert) alert(answer.text);
-  else if (answer.text) status(answer.text);
+  const query = state.pendingQuery;
+  if (!query || state.checkingAnswer) return;
+  state.checkingAnswer = true;
+  try {
+    const { answer } = await api(`/control/callback/${encodeURIComponent(query)}`);
+    if (!answer || state.pendingQuery !== query) return;
+    state.pendingQuery = null;
+    if (answer.text && answer.show_alert) showAlert(answer.text);
+    else if (answer.text) showToast(answer.text);
+  } finally {
+    state.checkingAnswer = false;
+  }
+}
+
+function showToast(text) {
+  const toast = $("toast");
+  toast.textContent = text;
+  toast.hidden = false;
+  clearTimeout(state.toastTimer);
+  state.toastTimer = setTimeout(() => { toast.hidden = true; }, 2500);
+}
+
+function showAlert(text) {
+  $("alert-text").textContent = text;
+  $("alert").hidden = false;
+  $("alert-ok").focus();
 }
 
 function sendText(text) {
@@ -278,6 +385,7 @@ async function watch() {
       if (data.version !== state.version) {
         state.version = data.version;
         await refresh();
+        await readClock();
       }
     } catch (error) {
       status("与沙盒的连接中断，正在重试……", true);
@@ -290,6 +398,7 @@ async function main() {
   const data = await api("/control/personas");
   state.personas = data.personas;
   state.venue = data.venue;
+  state.timezone = data.timezone || state.timezone;
   $("class-name").textContent = data.class_name;
   fillPicker();
   $("persona").addEventListener("change", (e) => choose(Number(e.target.value)));
@@ -307,6 +416,13 @@ async function main() {
     if (!file) return;
     act("/control/document", { file_name: file.name, mime_type: file.type || null, content_base64: await readFile(file) });
   });
+  for (const button of document.querySelectorAll("[data-move]")) {
+    button.addEventListener("click", () => moveClock(JSON.parse(button.dataset.move)));
+  }
+  $("menu-button").addEventListener("click", () => toggleMenu().catch((e) => status(e.message, true)));
+  $("alert-ok").addEventListener("click", () => { $("alert").hidden = true; });
+  await readClock().catch(() => {});
+  setInterval(() => readClock().catch(() => {}), 20_000); // the minutes pass on their own too
   $("blocked").addEventListener("change", (e) => act(e.target.checked ? "/control/block" : "/control/unblock", {}));
   choose(personaFromHash());
   watch();
