@@ -17,11 +17,13 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
+from bot.records import export
 from bot.rules.phones import normalize_phone
 from bot.sandbox.main import run_sandbox
 from bot.sheets import csv_rows
 from bot.texts import Texts
 from storage import audit, backup, classes, people
+from storage.classes import ClassRow
 from storage.db import Database, Tx, pending_migrations
 from storage.imports import apply_plan
 from storage.lock import AlreadyRunning
@@ -35,6 +37,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         return await import_class(config, args.path, dry_run=args.dry_run)
     if args.command == "invites":
         return await write_invites(config, args.out, args.class_name, args.bot_username)
+    if args.command == "export":
+        return await export_records(config, args.out, args.class_name)
     if args.command == "check":
         return await check(config, offline=args.offline)
     if args.command == "unbind":
@@ -162,6 +166,60 @@ async def write_invites(
     header = texts.plain(locale, "cli.invites_header").split(",")
     _write_csv(out, header, rows)
     print(texts.plain(locale, "cli.invites_written", count=len(rows), path=str(out)))
+    return 0
+
+
+def choose_classes(found: list[ClassRow], name: str | None) -> list[ClassRow] | str:
+    """The classes an export names: all, the one of that exact name, else the one whose name
+    contains it; "none" or "ambiguous" when that is not one class."""
+    if name is None:
+        return found
+    exact = [c for c in found if c.name == name]
+    if exact:
+        return exact
+    partial = [c for c in found if name.casefold() in c.name.casefold()]
+    if len(partial) == 1:
+        return partial
+    return "ambiguous" if partial else "none"
+
+
+async def export_records(config: Config, out: Path, class_name: str | None) -> int:
+    """Write each class's workbook and training files into ``out``; print each file."""
+    texts = Texts()
+    locale = config.locale
+
+    def fail(text: str, **values: object) -> int:
+        print(texts.plain(locale, f"cli.{text}", **values), file=sys.stderr)
+        return 2 if text == "no_database" else 1
+
+    if not config.db_path.exists():
+        return fail("no_database", path=str(config.db_path))
+    db = await Database.open(config.db_path)
+    try:
+        found = await classes.all_classes(db)
+        chosen = choose_classes(found, class_name)
+        if chosen == "none":
+            return fail("no_such_class", name=class_name)
+        if chosen == "ambiguous":
+            names = [c.name for c in found if (class_name or "").casefold() in c.name.casefold()]
+            return fail("export_ambiguous", name=class_name, names=names)
+        if not chosen:
+            return fail("export_none")
+        assert isinstance(chosen, list)
+        now = SystemClock().now()
+        for klass in chosen:
+            try:
+                written = await export.to_folder(db, klass, out, texts, now)
+            except OSError as error:
+                return fail("export_unwritable", path=str(out), reason=error.strerror or error)
+            for path in (written.workbook, *written.files):
+                print(texts.plain(locale, "cli.export_written", path=str(path)))
+            folder = written.files[0].parent if written.files else out / "files"
+            print(
+                texts.plain(locale, "cli.export_files", count=len(written.files), path=str(folder))
+            )
+    finally:
+        await db.close()
     return 0
 
 
