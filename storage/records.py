@@ -330,3 +330,28 @@ async def people_named(
         (class_id, pattern, name),
     )
     return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def member(db: Queryable, class_id: int, person_id: int) -> str | None:
+    """The name of a person who holds (or held) a role in the class; None if they never did."""
+    row = await db.fetchone(
+        "SELECT p.name FROM memberships m JOIN people p ON p.id = m.person_id"
+        " WHERE m.class_id = ? AND m.person_id = ? LIMIT 1",
+        (class_id, person_id),
+    )
+    return None if row is None else str(row[0])
+
+
+async def instructors_named(db: Queryable, name: str) -> list[tuple[int, str, str | None]]:
+    """Instructors of any class whose name contains ``name`` (an exact match alone if there
+    is one): (id, name, unit)."""
+    pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await db.fetchall(
+        "SELECT DISTINCT p.id, p.name, p.unit FROM memberships m JOIN people p"
+        " ON p.id = m.person_id WHERE m.role = 'instructor' AND p.name LIKE ? ESCAPE '\\'"
+        " ORDER BY p.id",
+        (pattern,),
+    )
+    found = [(r[0], r[1], r[2]) for r in rows]
+    exact = [f for f in found if f[1] == name]
+    return exact or found
