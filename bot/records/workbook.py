@@ -1,10 +1,10 @@
 """A class's records as one workbook: attendance summary, sign-in sheet, leave register,
 ratings and audit trail, each sheet named and headed in the class's language.
 
-Written in openpyxl's write-only mode, rows streamed from one snapshot of the database: a
+Written by bot.sheets.StreamingBook, rows streamed from one snapshot of the database: a
 class of 900 trainees and 200 sessions is 180,000 sign-in rows, never all in memory. The
 summary sheet comes first in the workbook but is filled last, from the totals the sign-in
-rows add up as they pass. Every string is a text cell (``bot.sheets.stream_row``); dates
+rows add up as they pass. Every string is a text cell, never a formula; dates
 and times are real ones, local to the class.
 """
 
@@ -17,23 +17,15 @@ from datetime import datetime
 from fractions import Fraction
 from typing import IO, Any, Final
 
-from openpyxl import Workbook
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
 from bot.records.model import ClassRecords
 from bot.rules import rating, rating_stats
 from bot.rules.attendance import Status
 from bot.rules.locales import Locale
 from bot.rules.record import Record
-from bot.sheets import prepare, stream_row
+from bot.sheets import DATE, MOMENT, PERCENT, TIME, StreamingBook, StreamingSheet
 from bot.texts import Texts
 from storage import records
 from storage.db import Snapshot
-
-DATE: Final = "yyyy-mm-dd"
-TIME: Final = "hh:mm"
-MOMENT: Final = "yyyy-mm-dd hh:mm"
-PERCENT: Final = "0.0%"
 
 
 class Labels:
@@ -67,13 +59,11 @@ def hours(value: Fraction) -> float:
 
 
 def _sheet(
-    book: Workbook, labels: Labels, recs: ClassRecords, name: str, widths: list[float]
-) -> WriteOnlyWorksheet:
-    sheet = book.create_sheet(labels("sheet", name=name))
-    prepare(sheet, widths)
+    book: StreamingBook, labels: Labels, recs: ClassRecords, name: str, widths: list[float]
+) -> StreamingSheet:
+    sheet = book.sheet(labels("sheet", name=name), widths)
     row = recs.row
-    stream_row(
-        sheet,
+    sheet.row(
         [
             labels(
                 "title",
@@ -88,8 +78,8 @@ def _sheet(
     return sheet
 
 
-def _header(sheet: WriteOnlyWorksheet, headers: list[str]) -> None:
-    stream_row(sheet, headers, bold=True)
+def _header(sheet: StreamingSheet, headers: list[str]) -> None:
+    sheet.row(headers, bold=True)
 
 
 async def write(
@@ -103,7 +93,7 @@ async def write(
 ) -> None:
     """Write the class's workbook to ``out``; ``rng`` orders the ratings' comments."""
     labels = Labels(texts, locale)
-    book = Workbook(write_only=True)
+    book = StreamingBook()
     types = recs.leave_types()
     summary = _sheet(
         book, labels, recs, "summary", [6, 12, 20, 14] + [9] * (9 + len(types)) + [9, 9, 9, 12]
@@ -136,7 +126,7 @@ async def write(
 
 
 async def _signin(
-    db: Snapshot, recs: ClassRecords, labels: Labels, sheet: WriteOnlyWorksheet
+    db: Snapshot, recs: ClassRecords, labels: Labels, sheet: StreamingSheet
 ) -> dict[int, Record]:
     """Stream one row per trainee and session; return each trainee's closed sessions summed."""
     _header(sheet, labels.columns("signin"))
@@ -179,8 +169,7 @@ async def _signin(
                 )
             who = recs.people[mark.person_id]
             cover = recs.covers.get((mark.person_id, mark.session_id))
-            stream_row(
-                sheet,
+            sheet.row(
                 [
                     *fixed[mark.session_id],
                     who.name,
@@ -210,7 +199,7 @@ async def _signin(
 def _summary(
     recs: ClassRecords,
     labels: Labels,
-    sheet: WriteOnlyWorksheet,
+    sheet: StreamingSheet,
     types: list[str],
     tallies: dict[int, Record],
 ) -> None:
@@ -227,8 +216,7 @@ def _summary(
         record = tallies[trainee.person_id]
         tally = recs.tally(trainee.person_id, record)
         decision = recs.limits.get(trainee.person_id)
-        stream_row(
-            sheet,
+        sheet.row(
             [
                 n,
                 trainee.name,
@@ -250,8 +238,7 @@ def _summary(
             tail,
         )
         _merge(sums, record)
-    stream_row(
-        sheet,
+    sheet.row(
         [
             labels("total"),
             None,
@@ -297,7 +284,7 @@ def _merge(into: Record, record: Record) -> None:
 def _register(
     recs: ClassRecords,
     labels: Labels,
-    sheet: WriteOnlyWorksheet,
+    sheet: StreamingSheet,
     entries: list[records.LeaveEntry],
 ) -> None:
     _header(sheet, labels.columns("leave"))
@@ -317,8 +304,7 @@ def _register(
                 if d
                 else [None] * 4
             )
-        stream_row(
-            sheet,
+        sheet.row(
             [
                 e.id,
                 e.name,
@@ -347,7 +333,7 @@ async def _ratings(
     db: Snapshot,
     recs: ClassRecords,
     labels: Labels,
-    sheet: WriteOnlyWorksheet,
+    sheet: StreamingSheet,
     rng: random.Random,
 ) -> None:
     """Per lecture whose rating closed, with at least the class's fewest answers: the count,
@@ -373,8 +359,7 @@ async def _ratings(
         )
         start = recs.local(s.starts_at)
         assert start is not None
-        stream_row(
-            sheet,
+        sheet.row(
             [
                 start.date(),
                 s.title,
@@ -447,11 +432,9 @@ def _code(labels: Labels, value: object, *, attendance: bool) -> str | None:
     return text
 
 
-async def _audit(
-    db: Snapshot, recs: ClassRecords, labels: Labels, sheet: WriteOnlyWorksheet
-) -> None:
+async def _audit(db: Snapshot, recs: ClassRecords, labels: Labels, sheet: StreamingSheet) -> None:
     _header(sheet, labels.columns("audit"))
     titles = {s.id: s.title for s in recs.timetable}
     async for batch in records.audit_trail(db, recs.row.id):
         for entry in batch:
-            stream_row(sheet, describe(recs.local, recs.row.name, labels, entry, titles), [MOMENT])
+            sheet.row(describe(recs.local, recs.row.name, labels, entry, titles), [MOMENT])

@@ -4,16 +4,16 @@ snapshot of the database, and the training file's final-assessment hook."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from bot.clock import ManualClock
 from bot.docx import text_of
 from bot.importer.model import ClassPlan
 from bot.records import files, model
 from bot.records.files import Assessment
-from bot.sheets import prepare, stream_row
+from bot.sheets import MOMENT, PERCENT, StreamingBook
 from bot.texts import Texts
 from storage import classes
 from storage.db import Database, Tx
@@ -22,23 +22,31 @@ LATER = datetime(2026, 12, 12, tzinfo=UTC)
 
 
 def test_a_streamed_row_keeps_every_string_text_and_every_date_a_date() -> None:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("x")
-    prepare(sheet, [10, 10])
+    book = StreamingBook()
+    sheet = book.sheet("表[1]", [10, 10])
+    sheet.row(["标题"], bold=True)
+    sheet.row(["列"], bold=True)
     when = datetime(2026, 12, 7, 8, 30)
-    stream_row(
-        sheet,
+    sheet.row(
         ['=HYPERLINK("http://evil","点我")', "#N/A", "+1", "bell\x07", when, 0.5, None, "普通"],
-        [None, None, None, None, "yyyy-mm-dd hh:mm", "0.0%"],
+        [None, None, None, None, MOMENT, PERCENT],
     )
+    sheet.row([date(2026, 12, 7), time(8, 30), 3, True])
     out = io.BytesIO()
     book.save(out)
-    row = next(load_workbook(io.BytesIO(out.getvalue()))["x"].iter_rows())
+    loaded = load_workbook(io.BytesIO(out.getvalue()))
+    assert loaded.sheetnames == ["表_1_"]
+    x = loaded["表_1_"]
+    assert x.freeze_panes == "A3" and x.print_title_rows == "$1:$2"
+    assert x.page_setup.orientation == "landscape" and x.page_setup.paperSize == 9
+    assert x.column_dimensions["B"].width == 10 and x["A1"].font.b
+    row = next(iter(x.iter_rows(min_row=3, max_row=3)))
     assert [c.value for c in row[:4]] == ['=HYPERLINK("http://evil","点我")', "#N/A", "+1", "bell"]
-    assert all(c.data_type == "s" for c in row[:4]) and row[0].quotePrefix
-    assert row[4].value == when and row[4].number_format == "yyyy-mm-dd hh:mm"
-    assert row[5].value == 0.5 and row[5].number_format == "0.0%"
+    assert all(c.data_type == "s" for c in row[:4]) and row[0].quotePrefix and row[2].quotePrefix
+    assert row[4].value == when and row[4].number_format == MOMENT
+    assert row[5].value == 0.5 and row[5].number_format == PERCENT
     assert row[7].value == "普通" and not row[7].quotePrefix
+    assert [c.value for c in x[4][:4]] == [datetime(2026, 12, 7), time(8, 30), 3, True]
 
 
 async def test_a_snapshot_is_one_moment_and_streams_in_batches(
