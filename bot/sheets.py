@@ -239,9 +239,9 @@ class StreamingBook:
             archive.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
             archive.writestr("xl/styles.xml", _STYLES)
             for n, sheet in enumerate(self.sheets, start=1):
-                with archive.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as part:
+                with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
                     sheet._finish(part)
-            with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            with archive.open("xl/sharedStrings.xml", "w") as part:
                 writer = io_text(part)
                 writer.write(_XML + f'<sst xmlns="{_MAIN}" uniqueCount="{len(self.strings)}">')
                 for text in self.strings:

@@ -133,6 +133,7 @@ async def marks(
         " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = m.person_id"
         f" WHERE s.class_id = ? AND s.cancelled_at IS NULL ORDER BY {by}",
         (class_id,),
+        batch=1024,  # each batch is a point where the bot's other updates get their turn
     ):
         yield [Mark(r[0], r[1], _opt(r[2]), r[3], _opt(r[4]), r[5], r[6], r[7]) for r in rows]
 
