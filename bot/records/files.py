@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Final
 
 from bot import docx
 from bot.records.model import ClassRecords
@@ -24,7 +24,10 @@ from bot.rules.record import Record
 from bot.texts import Texts
 from storage import records
 from storage.db import Snapshot
-from storage.records import LeaveEntry, Mark, Trainee
+from storage.records import Held, LeaveEntry, Mark, Trainee
+
+# The columns of the sessions' table (cm): date, time, session, hours, status, in, out, note.
+SESSION_WIDTHS: Final = (2.2, 2.2, 5.2, 1.2, 1.8, 1.3, 1.3, 2.8)
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,16 @@ async def training_files(
     for entry in await records.leave_register(db, recs.row.id):
         leave_of.setdefault(entry.person_id, []).append(entry)
     numbers = {t.person_id: n for n, t in enumerate(recs.trainees, start=1)}
+    fixed = {s.id: _session_cells(recs, s) for s in recs.timetable}
     current: int | None = None
     rows: list[Mark] = []
     done: set[int] = set()
 
     def build(person_id: int, marks: list[Mark]) -> TrainingFile:
         done.add(person_id)
+        number = numbers[person_id]
         return _file(
-            recs, texts, locale, labels, numbers[person_id], person_id, marks, leave_of, assessments
+            recs, texts, locale, labels, number, person_id, marks, leave_of, fixed, assessments
         )
 
     async for batch in records.marks(db, recs.row.id, "person"):
@@ -84,6 +89,13 @@ async def training_files(
             yield build(trainee.person_id, [])
 
 
+def _session_cells(recs: ClassRecords, s: Held) -> tuple[str, ...]:
+    """What a session's row says whoever's file it is in: date, time, title, class hours."""
+    start, end = recs.local(s.starts_at), recs.local(s.ends_at)
+    assert start is not None and end is not None
+    return (f"{start:%Y-%m-%d}", f"{start:%H:%M}–{end:%H:%M}", s.title, leave_limit.show(s.hours))
+
+
 def _file(
     recs: ClassRecords,
     texts: Texts,
@@ -93,29 +105,26 @@ def _file(
     person_id: int,
     marks: list[Mark],
     leave_of: dict[int, list[LeaveEntry]],
+    fixed: dict[int, tuple[str, ...]],
     assessments: Mapping[int, Assessment] | None,
 ) -> TrainingFile:
     trainee = recs.people[person_id]
     record = Record()
-    sessions: list[list[Any]] = []
+    sessions: list[tuple[str, ...]] = []
     for mark in marks:
         s = recs.sessions[mark.session_id]
         outcome = recs.outcome(mark)
         if recs.closed(mark.session_id):
             record.add(outcome, s.hours, recs.leave_type_of(mark))
-        start, end = recs.local(s.starts_at), recs.local(s.ends_at)
         checkin, checkout = recs.local(mark.checkin_at), recs.local(mark.checkout_at)
         sessions.append(
-            [
-                f"{start:%Y-%m-%d}",
-                f"{start:%H:%M}–{end:%H:%M}",
-                s.title,
-                leave_limit.show(s.hours),
+            (
+                *fixed[mark.session_id],
                 labels("status", name=outcome.status.value),
                 f"{checkin:%H:%M}" if checkin else "",
                 f"{checkout:%H:%M}" if checkout else "",
                 labels("marked", reason=mark.override_reason or "") if mark.override_status else "",
-            ]
+            )
         )
     tally = recs.tally(person_id, record)
     decision = recs.limits.get(person_id)
@@ -157,7 +166,8 @@ def _file(
         no_checkout=record.no_checkout.count,
         absent=leave_limit.show(record.absent.hours),
         leave_hours=leave_limit.show(record.leave_hours),
-        sessions=sessions,
+        sessions=docx.table_rows(sessions, SESSION_WIDTHS),
+        widths=SESSION_WIDTHS,
         leave=leave_rows,
         t=leave_limit.figures(tally),
         decision=None
