@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from openpyxl import load_workbook
 
+from bot import docx
 from bot.clock import ManualClock
 from bot.docx import text_of
 from bot.importer.model import ClassPlan
@@ -96,3 +97,18 @@ async def test_the_training_file_takes_the_final_assessment_and_shows_a_dismissa
     assert "待结业考核后填写" not in found["王芳"] and "待结业考核后填写" in found["李强"]
     assert "处理决定：责令退学（孙丽，2026-12-10 10:00）" in found["李强"]
     assert "缺勤" in found["李强"] and "出勤率 0%" in found["李强"]
+
+
+def test_table_rows_write_what_the_table_macro_writes() -> None:
+    texts = Texts()
+    rows = [["x<&>", 3, "普通"], ["两行\n第二行", "=1", ""]]
+    widths = [2.2, 1.3, 4]
+    template = texts._env.from_string(
+        '{% import "docx.xml" as d %}{{ d.table(["甲", "乙", "丙"], rows, widths) }}|'
+        '{{ d.table(["甲", "乙", "丙"], [], widths, rows_xml=prebuilt) }}'
+    )
+    by_macro, prebuilt = template.render(
+        rows=rows, widths=widths, prebuilt=docx.table_rows(rows, widths)
+    ).split("|")
+    assert by_macro == prebuilt
+    assert "x&lt;&amp;&gt;" in prebuilt and "两行</w:t><w:br/>" in prebuilt
