@@ -148,42 +148,49 @@ class StreamingSheet:
         if len(values) > len(letters):
             letters.extend(get_column_letter(n) for n in range(len(letters) + 1, len(values) + 1))
         cells = [f'<row r="{r}">']
-        strings = self._book.strings
+        known = self._book.known
         for index, value in enumerate(values):
             if value is None:
                 continue
-            ref = f"{letters[index]}{r}"
-            if isinstance(value, str):
-                value = _clean(value)[:_MAX_TEXT]
-                at = strings.get(value)
-                if at is None:
-                    at = strings[value] = len(strings)
+            kind = type(value)
+            if kind is str:
+                found = known.get(value)
+                if found is None:
+                    found = known[value] = self._book.text(value)
+                at, risky = found
                 style = (
-                    (_BOLD_QUOTED if bold else _QUOTED)
-                    if value.startswith(RISKY)
-                    else (_BOLD if bold else _PLAIN)
+                    (_BOLD_QUOTED if bold else _QUOTED) if risky else (_BOLD if bold else _PLAIN)
                 )
-                cells.append(f'<c r="{ref}" s="{style}" t="s"><v>{at}</v></c>')
+                cells.append(f'<c r="{letters[index]}{r}" s="{style}" t="s"><v>{at}</v></c>')
                 continue
             fmt = formats[index] if index < len(formats) else None
-            style = _FORMATS[fmt][0] if fmt in _FORMATS else _PLAIN
-            if isinstance(value, bool):
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, datetime):
-                serial = (value.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400
-                style = style if fmt else _FORMATS[MOMENT][0]
-                cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>')
-            elif isinstance(value, date):
-                style = style if fmt else _FORMATS[DATE][0]
-                cells.append(f'<c r="{ref}" s="{style}"><v>{(value - _EPOCH.date()).days}</v></c>')
-            elif isinstance(value, time):
-                serial = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
-                style = style if fmt else _FORMATS[TIME][0]
-                cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>')
-            elif isinstance(value, int | float):
+            ref = f"{letters[index]}{r}"
+            if kind is int or kind is float:
+                style = _FORMATS[fmt][0] if fmt in _FORMATS else _PLAIN
                 cells.append(f'<c r="{ref}" s="{style}"><v>{value!r}</v></c>')
+            elif kind is datetime:
+                if value.tzinfo is not None:
+                    value = value.replace(tzinfo=None)
+                serial = (value - _EPOCH).total_seconds() / 86400
+                style = _FORMATS[fmt or MOMENT][0]
+                cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>')
+            elif kind is date:
+                style = _FORMATS[fmt or DATE][0]
+                cells.append(f'<c r="{ref}" s="{style}"><v>{(value - _EPOCH.date()).days}</v></c>')
+            elif kind is time:
+                serial = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+                style = _FORMATS[fmt or TIME][0]
+                cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>')
+            elif kind is bool:
+                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, str):  # a str subclass (Markup...): its text
+                at, risky = self._book.text(str(value))
+                style = (
+                    (_BOLD_QUOTED if bold else _QUOTED) if risky else (_BOLD if bold else _PLAIN)
+                )
+                cells.append(f'<c r="{ref}" s="{style}" t="s"><v>{at}</v></c>')
             else:
-                raise TypeError(f"a cell cannot hold {type(value).__name__}")
+                raise TypeError(f"a cell cannot hold {kind.__name__}")
         cells.append("</row>")
         self._file.write("".join(cells))
 
@@ -216,7 +223,17 @@ class StreamingBook:
 
     def __init__(self) -> None:
         self.sheets: list[StreamingSheet] = []
-        self.strings: dict[str, int] = {}
+        self.strings: dict[str, int] = {}  # the shared strings, in order, as written
+        self.known: dict[str, tuple[int, bool]] = {}  # a value as given -> its string, risky
+
+    def text(self, value: str) -> tuple[int, bool]:
+        """A value's shared string (cleaned, cut to Excel's limit) and whether it starts
+        like a formula."""
+        clean = _clean(value)[:_MAX_TEXT]
+        at = self.strings.get(clean)
+        if at is None:
+            at = self.strings[clean] = len(self.strings)
+        return at, clean.startswith(RISKY)
 
     def sheet(self, title: str, widths: Sequence[float], *, header_rows: int = 2) -> StreamingSheet:
         """A new sheet, after the others (its title cut to Excel's 31 characters)."""

@@ -120,7 +120,7 @@ def _file(
         sessions.append(
             (
                 *fixed[mark.session_id],
-                labels("status", name=outcome.status.value),
+                labels.code("status", outcome.status.value),
                 f"{checkin:%H:%M}" if checkin else "",
                 f"{checkout:%H:%M}" if checkout else "",
                 labels("marked", reason=mark.override_reason or "") if mark.override_status else "",
@@ -131,7 +131,7 @@ def _file(
     leave_rows = []
     for e in leave_of.get(person_id, []):
         decided = "；".join(
-            f"{labels('decision', name=d.decision)}（{d.by}，{recs.local(d.at):%Y-%m-%d %H:%M}"
+            f"{labels.code('decision', d.decision)}（{d.by}，{recs.local(d.at):%Y-%m-%d %H:%M}"
             + (f"，{d.reason}" if d.reason else "")
             + "）"
             for d in e.decisions
@@ -139,12 +139,12 @@ def _file(
         back = recs.local(e.reported_back_at)
         leave_rows.append(
             [
-                labels("leave_type", name=e.leave_type),
+                labels.code("leave_type", e.leave_type),
                 "；".join(f"{recs.local(at):%m-%d %H:%M} {title}" for at, title in e.sessions),
                 leave_limit.show(e.hours),
                 e.reason,
                 decided,
-                labels("request_status", name=e.status),
+                labels.code("request_status", e.status),
                 f"{back:%Y-%m-%d %H:%M}" if back else "",
             ]
         )
@@ -173,7 +173,7 @@ def _file(
         decision=None
         if decision is None
         else {
-            "decision": labels("decision", name=decision.decision),
+            "decision": labels.code("decision", decision.decision),
             "by": decision.by,
             "at": f"{recs.local(decision.at):%Y-%m-%d %H:%M}",
             "reason": decision.reason or "",

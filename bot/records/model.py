@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.rules import attendance, class_settings, leave_limit
@@ -63,9 +64,14 @@ class ClassRecords:
         """The local date of a moment."""
         return moment.astimezone(self.zone).date()
 
+    @cached_property
+    def closed_ids(self) -> frozenset[int]:
+        """The sessions whose statuses are final now."""
+        return frozenset(i for i, w in self.windows.items() if attendance.is_closed(self.now, w))
+
     def closed(self, session_id: int) -> bool:
         """Whether the session's statuses are final now."""
-        return attendance.is_closed(self.now, self.windows[session_id])
+        return session_id in self.closed_ids
 
     def outcome(self, mark: Mark) -> Outcome:
         """A trainee's status in a session now, by the attendance rules."""

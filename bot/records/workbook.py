@@ -35,6 +35,7 @@ class Labels:
         self.texts = texts
         self.locale = locale
         self._memo: dict[tuple[str, Any], str] = {}
+        self._codes: dict[tuple[str, str], str] = {}
 
     def __call__(self, name: str, /, **values: Any) -> str:
         """The text ``records.<name>`` with these values."""
@@ -42,6 +43,15 @@ class Labels:
         found = self._memo.get(key)
         if found is None:
             found = self._memo[key] = self.texts.plain(self.locale, f"records.{name}", **values)
+        return found
+
+    def code(self, macro: str, name: str) -> str:
+        """A code in words (a status, a method, a type, a decision): ``records.<macro>``."""
+        found = self._codes.get((macro, name))
+        if found is None:
+            found = self._codes[macro, name] = self.texts.plain(
+                self.locale, f"records.{macro}", name=name
+            )
         return found
 
     def columns(self, name: str) -> list[str]:
@@ -174,13 +184,13 @@ async def _signin(
                     *fixed[mark.session_id],
                     who.name,
                     who.unit,
-                    labels("status", name=outcome.status.value),
+                    labels.code("status", outcome.status.value),
                     outcome.late_minutes,
                     outcome.early_minutes,
                     recs.local(mark.checkin_at),
-                    labels("method", name=mark.checkin_method) if mark.checkin_method else None,
+                    labels.code("method", mark.checkin_method) if mark.checkin_method else None,
                     recs.local(mark.checkout_at),
-                    labels("method", name=mark.checkout_method) if mark.checkout_method else None,
+                    labels.code("method", mark.checkout_method) if mark.checkout_method else None,
                     labels("cover", type=cover.leave_type, status=cover.status, id=cover.request_id)
                     if cover
                     else None,
@@ -233,7 +243,7 @@ def _summary(
                 hours(record.leave_hours),
                 _share(tally.used, tally.limit),
                 _share(record.attended.hours, record.held.hours),
-                labels("decision", name=decision.decision) if decision else None,
+                labels.code("decision", decision.decision) if decision else None,
             ],
             tail,
         )
@@ -300,7 +310,7 @@ def _register(
         for level in (1, 2):
             d = next((d for d in e.decisions if d.level == level), None)
             levels += (
-                [labels("decision", name=d.decision), d.by, recs.local(d.at), d.reason]
+                [labels.code("decision", d.decision), d.by, recs.local(d.at), d.reason]
                 if d
                 else [None] * 4
             )
@@ -309,7 +319,7 @@ def _register(
                 e.id,
                 e.name,
                 e.unit,
-                labels("leave_type", name=e.leave_type),
+                labels.code("leave_type", e.leave_type),
                 yes if recs.settings.leave_type_counts(e.leave_type) else no,
                 "；".join(f"{recs.local(at):%m-%d %H:%M} {title}" for at, title in e.sessions),
                 hours(e.hours),
@@ -318,7 +328,7 @@ def _register(
                 yes if e.retroactive else no,
                 e.recorded_by,
                 *levels,
-                labels("request_status", name=e.status),
+                labels.code("request_status", e.status),
                 recs.local(e.ended_early_at),
                 recs.local(e.reported_back_at),
             ],
@@ -424,11 +434,11 @@ def _code(labels: Labels, value: object, *, attendance: bool) -> str | None:
         return None
     text = str(value)
     if attendance and text in _STATUSES:
-        return labels("status", name=text)
+        return labels.code("status", text)
     if text in ("approve", "reject", "dismissed", "continues"):
-        return labels("decision", name=text)
+        return labels.code("decision", text)
     if text in ("pending", "approved", "rejected", "cancelled", "withdrawn", "expired"):
-        return labels("request_status", name=text)
+        return labels.code("request_status", text)
     return text
 
 
