@@ -477,3 +477,23 @@ class RateSubmit(Button, code="rk"):
     """Submit the rating."""
 
     session_id: int
+
+
+# -- records -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportClass(Button, code="xc"):
+    """/export with several classes: export this one."""
+
+    class_id: int
+
+
+@dataclass(frozen=True)
+class AuditPage(Button, code="ap"):
+    """/audit: this page (0 is the newest) of a class's log, of one person's entries or all
+    (person_id 0)."""
+
+    class_id: int
+    person_id: int
+    page: int

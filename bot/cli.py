@@ -1,4 +1,4 @@
-"""The trainee-bot command: run, import, invites, check, unbind, backup, sandbox."""
+"""The trainee-bot command: run, import, invites, export, check, unbind, backup, sandbox."""
 
 from __future__ import annotations
 
@@ -113,6 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="the bot's @username for the links (default: asked from the Bot API with the token)",
     )
     _add_config_flags(inv, token=True)
+
+    export = sub.add_parser(
+        "export",
+        help="write each class's records: a workbook and every trainee's training file",
+        description="Write, for each class (or the one named), a workbook of its records "
+        "(attendance summary, sign-in sheet, leave register, ratings, audit log; sheets in "
+        "the class's language) to OUT/<class>-班次档案.xlsx and a training file (培训档案, "
+        ".docx) per trainee to OUT/files/<class>/. Prints each file written. The files hold "
+        "phone numbers: they are readable by their owner only. Safe while the bot runs: "
+        "everything is read from one consistent moment of the database.",
+    )
+    export.add_argument("--out", type=Path, required=True, help="the folder to write into")
+    export.add_argument(
+        "--class",
+        dest="class_name",
+        help="only this class: its full name, or a part of it that names one class only "
+        "(default: every class)",
+    )
+    _add_config_flags(export, token=False)
 
     check = sub.add_parser(
         "check",

@@ -18,11 +18,13 @@ from bot.config import Config
 from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.invites import Invite, cards_docx
 from bot.logs import redact
+from bot.records import export
 from bot.rules.phones import normalize_phone
 from bot.sandbox.main import run_sandbox
 from bot.sheets import csv_rows
 from bot.texts import Texts
 from storage import audit, backup, classes, people
+from storage.classes import ClassRow
 from storage.db import Database, Tx, pending_migrations
 from storage.imports import apply_plan
 from storage.lock import AlreadyRunning
@@ -38,6 +40,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         return await write_invites(
             config, args.out, args.class_name, args.bot_username, docx=args.docx
         )
+    if args.command == "export":
+        return await export_records(config, args.out, args.class_name)
     if args.command == "check":
         return await check(config, offline=args.offline)
     if args.command == "unbind":
@@ -186,6 +190,60 @@ def _write_private(out: Path, data: bytes) -> None:
     os.fchmod(fd, 0o600)
     with open(fd, "wb") as handle:
         handle.write(data)
+
+
+def choose_classes(found: list[ClassRow], name: str | None) -> list[ClassRow] | str:
+    """The classes an export names: all, the one of that exact name, else the one whose name
+    contains it; "none" or "ambiguous" when that is not one class."""
+    if name is None:
+        return found
+    exact = [c for c in found if c.name == name]
+    if exact:
+        return exact
+    partial = [c for c in found if name.casefold() in c.name.casefold()]
+    if len(partial) == 1:
+        return partial
+    return "ambiguous" if partial else "none"
+
+
+async def export_records(config: Config, out: Path, class_name: str | None) -> int:
+    """Write each class's workbook and training files into ``out``; print each file."""
+    texts = Texts()
+    locale = config.locale
+
+    def fail(text: str, **values: object) -> int:
+        print(texts.plain(locale, f"cli.{text}", **values), file=sys.stderr)
+        return 2 if text == "no_database" else 1
+
+    if not config.db_path.exists():
+        return fail("no_database", path=str(config.db_path))
+    db = await Database.open(config.db_path)
+    try:
+        found = await classes.all_classes(db)
+        chosen = choose_classes(found, class_name)
+        if chosen == "none":
+            return fail("no_such_class", name=class_name)
+        if chosen == "ambiguous":
+            names = [c.name for c in found if (class_name or "").casefold() in c.name.casefold()]
+            return fail("export_ambiguous", name=class_name, names=names)
+        if not chosen:
+            return fail("export_none")
+        assert isinstance(chosen, list)
+        now = SystemClock().now()
+        for klass in chosen:
+            try:
+                written = await export.to_folder(db, klass, out, texts, now)
+            except OSError as error:
+                return fail("export_unwritable", path=str(out), reason=error.strerror or error)
+            for path in (written.workbook, *written.files):
+                print(texts.plain(locale, "cli.export_written", path=str(path)))
+            folder = written.files[0].parent if written.files else out / "files"
+            print(
+                texts.plain(locale, "cli.export_files", count=len(written.files), path=str(folder))
+            )
+    finally:
+        await db.close()
+    return 0
 
 
 def _write_csv(out: Path, header: list[str], rows: list[list[str]]) -> None:

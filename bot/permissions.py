@@ -43,6 +43,9 @@ class Capability(StrEnum):
     SEE_OWN_RATINGS = "see_own_ratings"  # an instructor's own figures (/myratings)
     SEE_INSTRUCTORS = "see_instructors"  # the instructors' table of one's classes
     SEE_ALL_INSTRUCTORS = "see_all_instructors"  # ... of every class of the school
+    EXPORT_RECORDS = "export_records"  # the class's workbook and training files (/export)
+    SEE_AUDIT = "see_audit"  # the class's audit log (/audit)
+    REPORT_INSTRUCTOR = "report_instructor"  # an instructor's report for their unit (/report)
 
 
 _TABLE: Final[dict[Capability, frozenset[Role]]] = {
@@ -66,6 +69,9 @@ _TABLE: Final[dict[Capability, frozenset[Role]]] = {
     Capability.SEE_OWN_RATINGS: frozenset({Role.INSTRUCTOR}),
     Capability.SEE_INSTRUCTORS: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.SEE_ALL_INSTRUCTORS: frozenset({Role.ADMIN}),
+    Capability.EXPORT_RECORDS: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.SEE_AUDIT: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.REPORT_INSTRUCTOR: frozenset({Role.ADMIN}),
 }
 
 
@@ -124,6 +130,9 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("rate", (Capability.RATE, Capability.FOLLOW_RATINGS)),
     Command("myratings", (Capability.SEE_OWN_RATINGS,)),
     Command("instructors", (Capability.SEE_INSTRUCTORS,)),
+    Command("report", (Capability.REPORT_INSTRUCTOR,)),
+    Command("export", (Capability.EXPORT_RECORDS,)),
+    Command("audit", (Capability.SEE_AUDIT,)),
     Command("lang"),
 )
 

@@ -32,7 +32,7 @@ import contextlib
 import inspect
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
@@ -135,6 +135,29 @@ class Tx:
         return list(await self._conn.execute_fetchall(sql, params))
 
 
+class Snapshot:
+    """One consistent moment of the database, read-only (``Database.snapshot``)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """Return the first row of a query, or None."""
+        return _first(await self._conn.execute_fetchall(sql, params))
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Return every row of a query."""
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def stream(
+        self, sql: str, params: Params = (), *, batch: int = 4096
+    ) -> AsyncIterator[list[aiosqlite.Row]]:
+        """The rows of a query in batches, never all of them in memory at once."""
+        async with self._conn.execute(sql, params) as cursor:
+            while rows := list(await cursor.fetchmany(batch)):
+                yield rows
+
+
 class Database:
     """The bot's SQLite file: open it with ``Database.open`` and close it when done."""
 
@@ -210,6 +233,23 @@ class Database:
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         """Return every row of a query over committed data."""
         return list(await self._reader.execute_fetchall(sql, params))
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        """A read-only connection of its own, holding one consistent moment of the database
+        for as long as it is open (an export's sheets all agree), streaming rows in batches.
+
+        Its own connection, not the shared reader: a cursor left open across awaits would
+        hold the reader's snapshot and show every other read of the bot a stale state.
+        """
+        conn = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            await conn.execute("BEGIN")  # deferred: the snapshot starts at the first read
+            yield Snapshot(conn)
+        finally:
+            await conn.close()
 
     async def write(self, op: WriteOp[T]) -> T:
         """Run ``op`` inside a write transaction and return its result once committed.

@@ -53,24 +53,28 @@ class Record:
             return None
         return round(100 * self.attended.hours / self.held.hours)
 
+    def add(self, outcome: Outcome, hours: Fraction, leave_type: str | None = None) -> None:
+        """Count one more held session: its final outcome, class hours, leave type if any."""
+        self.held.add(hours)
+        if outcome.status in ATTENDED:
+            self.attended.add(hours)
+        if outcome.late_minutes is not None or outcome.status is Status.LATE:
+            self.late.add(hours, outcome.late_minutes)
+        if outcome.status is Status.LEFT_EARLY:
+            self.left_early.add(hours, outcome.early_minutes)
+        elif outcome.status is Status.NO_CHECKOUT:
+            self.no_checkout.add(hours)
+        elif outcome.status is Status.ABSENT:
+            self.absent.add(hours)
+        elif outcome.status is Status.ON_LEAVE:
+            self.leave.setdefault(leave_type or "", Part()).add(hours)
+
 
 def summarise(held: Iterable[tuple[Outcome, Fraction, str | None]]) -> Record:
     """Sum the held sessions: (final outcome, class hours, the leave's type if on leave)."""
     record = Record()
     for outcome, hours, leave_type in held:
-        record.held.add(hours)
-        if outcome.status in ATTENDED:
-            record.attended.add(hours)
-        if outcome.late_minutes is not None or outcome.status is Status.LATE:
-            record.late.add(hours, outcome.late_minutes)
-        if outcome.status is Status.LEFT_EARLY:
-            record.left_early.add(hours, outcome.early_minutes)
-        elif outcome.status is Status.NO_CHECKOUT:
-            record.no_checkout.add(hours)
-        elif outcome.status is Status.ABSENT:
-            record.absent.add(hours)
-        elif outcome.status is Status.ON_LEAVE:
-            record.leave.setdefault(leave_type or "", Part()).add(hours)
+        record.add(outcome, hours, leave_type)
     return record
 
 
