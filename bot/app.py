@@ -58,7 +58,9 @@ def build_application(
     if config.token is None:
         raise ValueError("build_application needs a token")
     token = config.token.reveal()
-    install_record_redaction([token])
+    install_record_redaction(
+        [token, *([config.cert_secret.reveal()] if config.cert_secret else [])]
+    )
     builder = (
         ApplicationBuilder()
         .token(token)

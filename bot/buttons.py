@@ -470,3 +470,19 @@ class RateSubmit(Button, code="rk"):
     """Submit the rating."""
 
     session_id: int
+
+
+# -- graduation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradesPublish(Button, code="gp"):
+    """Publish a class's results (``confirmed``: 1 even with scores missing)."""
+
+    class_id: int
+    confirmed: int
+
+
+@dataclass(frozen=True)
+class AppraiseCancel(Button, code="gx"):
+    """Drop the appraisal being written."""

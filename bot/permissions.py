@@ -43,6 +43,8 @@ class Capability(StrEnum):
     SEE_OWN_RATINGS = "see_own_ratings"  # an instructor's own figures (/myratings)
     SEE_INSTRUCTORS = "see_instructors"  # the instructors' table of one's classes
     SEE_ALL_INSTRUCTORS = "see_all_instructors"  # ... of every class of the school
+    SEE_GRADES = "see_grades"  # the final assessment of the class (/grades)
+    GRADE = "grade"  # enter scores, write appraisals, publish the results (/score, /appraise)
 
 
 _TABLE: Final[dict[Capability, frozenset[Role]]] = {
@@ -66,6 +68,8 @@ _TABLE: Final[dict[Capability, frozenset[Role]]] = {
     Capability.SEE_OWN_RATINGS: frozenset({Role.INSTRUCTOR}),
     Capability.SEE_INSTRUCTORS: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.SEE_ALL_INSTRUCTORS: frozenset({Role.ADMIN}),
+    Capability.SEE_GRADES: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.GRADE: frozenset({Role.MANAGER}),
 }
 
 
@@ -124,11 +128,15 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("rate", (Capability.RATE, Capability.FOLLOW_RATINGS)),
     Command("myratings", (Capability.SEE_OWN_RATINGS,)),
     Command("instructors", (Capability.SEE_INSTRUCTORS,)),
+    Command("grades", (Capability.SEE_GRADES,)),
+    Command("score", (Capability.GRADE,)),
+    Command("appraise", (Capability.GRADE,)),
     Command("lang"),
+    Command("verify"),
 )
 
-# What someone who is not bound yet can do.
-UNBOUND_COMMANDS: Final[tuple[str, ...]] = ("start", "help")
+# What someone who is not bound yet can do (/verify: anyone holding a certificate).
+UNBOUND_COMMANDS: Final[tuple[str, ...]] = ("start", "help", "verify")
 
 
 def command(name: str) -> Command:

@@ -11,6 +11,7 @@ from handlers import (
     corrections,
     errors,
     fallback,
+    grades,
     identity,
     inputs,
     leave,
@@ -59,6 +60,7 @@ def register(app: Application) -> None:
     pending.register(app)
     ratings.register(app)
     risk.register(app)
+    grades.register(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

@@ -423,3 +423,20 @@ async def trainee_phones(db: Queryable, class_id: int) -> dict[str, str]:
         (class_id,),
     )
     return {r[0]: r[1] for r in rows}
+
+
+async def limit_decisions_of_class(db: Queryable, class_id: int) -> dict[int, str]:
+    """The decisions recorded on trainees over the leave limit (storage/leave.py writes
+    them): person id -> 'dismissed' (责令退学) or 'continues' (准予继续)."""
+    rows = await db.fetchall(
+        "SELECT person_id, decision FROM limit_decisions WHERE class_id = ?", (class_id,)
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def certificate_of(db: Queryable, class_id: int, person_id: int) -> Certificate | None:
+    """A trainee's certificate in a class, if one was issued (revoked or not)."""
+    row = await db.fetchone(
+        f"{_CERTIFICATE} WHERE class_id = ? AND person_id = ?", (class_id, person_id)
+    )
+    return None if row is None else _certificate(row)

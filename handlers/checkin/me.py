@@ -26,6 +26,7 @@ from bot.rules.attendance import Outcome, is_closed, status
 from bot.rules.record import summarise
 from handlers.checkin.views import hhmm, record_of, settings_of, window_of
 from handlers.common import StalePress, answer, viewer_of
+from handlers.grades.figures import published_result
 from handlers.leave.figures import tally_of
 from handlers.leave.info import class_info
 from storage import attendance, leave, sessions
@@ -100,6 +101,8 @@ async def _section(context: Context, klass: ClassRow, person_id: int, now: datet
             if not is_closed(now, window_of(s)) and s.starts_at <= now
         ],
         "coming": [_item(s, o, t) for s, o, t in found if s.starts_at > now],
+        # graduation: the final assessment, once published (nothing before)
+        "result": await published_result(context.db, klass.id, person_id),
     }
 
 
