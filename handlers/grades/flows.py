@@ -164,6 +164,7 @@ async def _publish(
     zone = ZoneInfo(found.row.timezone)
     issued_on = (found.publication.first_at if found.publication else now).astimezone(zone)
     sent: dict[int, tuple[str, str]] = {}  # person id -> (number, code) of the certificate sent
+    documents: list[tuple[Recipient, CertificateContent, str, int]] = []
     for plan in certificates:
         o = plan.outcome
         if plan.action == "issue":
@@ -228,8 +229,7 @@ async def _publish(
         sent[o.person_id] = (content.number, code)
         who = recipients.get(o.person_id)
         if who is not None and who.telegram_user_id is not None:
-            revision = int(details["revision"])  # type: ignore[call-overload]
-            await _send_certificate(tx, data, found, who, content, code, revision, now)
+            documents.append((who, content, code, int(details["revision"])))  # type: ignore[call-overload]
     for o in changed:
         revision = await grades.save_result(tx, class_id, o.person_id, o.snapshot(), now)
         who = recipients.get(o.person_id)
@@ -255,6 +255,9 @@ async def _publish(
             now=now,
         )
         result.told += 1
+    # Each graduate's certificate follows the result that announces it.
+    for who, content, code, revision in documents:
+        await _send_certificate(tx, data, found, who, content, code, revision, now)
     await audit.record(
         tx,
         at=now,
