@@ -95,7 +95,7 @@ def check_scores(
         if phone is not None:
             first = first_row.setdefault(phone, row.number)
             if first != row.number:
-                table.problem(row, "phone", "duplicate_phone", value=phone, first_row=str(first))
+                table.problem(row, "phone", "duplicate_row", value=phone, first_row=str(first))
             elif phone not in trainees:
                 table.problem(row, "phone", "not_in_class", value=phone)
             elif table.required(row, "name") is not None and name_key(
