@@ -11,6 +11,7 @@ nothing more (no score, no phone).
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
@@ -21,7 +22,7 @@ from bot.graduation.certificates import (
     code_matches,
     typed_number,
 )
-from storage import grades
+from storage import classes, grades
 
 
 async def verify_command(update: Update, context: Context) -> None:
@@ -38,7 +39,9 @@ async def verify_command(update: Update, context: Context) -> None:
         await message.reply_text(context.t("grades.verify_not_found"))
         return
     content = CertificateContent.from_canonical(found.content)
-    zone_day = found.revoked_at.date() if found.revoked_at else None
+    klass = await classes.by_id(context.db, found.class_id)
+    zone = ZoneInfo(klass.timezone if klass else "UTC")
+    revoked = found.revoked_at.astimezone(zone).date() if found.revoked_at else None
     await message.reply_text(
         context.t(
             "grades.verify_found",
@@ -46,6 +49,6 @@ async def verify_command(update: Update, context: Context) -> None:
             start=date.fromisoformat(content.start_date),
             end=date.fromisoformat(content.end_date),
             issued=date.fromisoformat(content.issued),
-            revoked=zone_day,
+            revoked=revoked,
         )
     )

@@ -20,9 +20,10 @@ from bot.graduation.certificates import (
 )
 from bot.rules.class_settings import ClassSettings
 from bot.texts import Texts
+from storage import leave
 from storage.db import Database
-from tests.grades.support import CHEN, LI, LIU, WANG, ZHANG, attend_all, cast, pid
-from tests.harness import BotHarness, set_settings
+from tests.grades.support import CHEN, LI, LIU, WANG, ZHANG, attend_all, cast, class_id, pid
+from tests.harness import BotHarness, bind, set_settings
 
 CONTENT = CertificateContent(
     number="XQDX-2026-CJ07-001",
@@ -163,3 +164,63 @@ async def test_the_command_line_writes_every_certificate_issued(
     text = docx.text_of((out / "2026年秋季处级干部进修班" / files[1]).read_bytes())
     assert f"验证码：{code}" in text
     assert await cli_grades.write_certificates(config, out, "没有这个班") == 1
+
+
+async def test_a_reissue_keeps_the_number_and_a_revocation_is_shown(
+    bot: BotHarness, db: Database
+) -> None:
+    number, code = await _published(bot, db)
+    manager = await bind(bot, "13800138002")  # 陈志远, the other class manager
+    # The roster corrects 王芳's unit: her certificate is re-issued under its number.
+    await db.write(
+        lambda tx: tx.execute("UPDATE people SET unit = '市财政局预算处' WHERE phone = ?", (WANG,))
+    )
+    [view] = await manager.says("/grades")
+    [asked] = await manager.presses_button(view, "📣 发布2026年秋季处级干部进修班的更正")
+    [done] = await manager.presses_button(asked, "仍然发布（缺的成绩按 0 分计）")
+    assert "证书新发或重新颁发 1 张" in done.text
+    await bot.deliver_outbox()
+    row = await db.fetchone("SELECT number, revision FROM certificates WHERE number = ?", (number,))
+    assert tuple(row) == (number, 2)
+    [entry] = await db.fetchall(
+        "SELECT details FROM audit_log WHERE action = 'certificate.reissue'"
+    )
+    assert json.loads(entry[0])["changed"] == {"unit": ["市财政局", "市财政局预算处"]}
+    stranger = bot.person(language_code="zh-hans")
+    [old] = await stranger.says(f"/verify {number} {code}")
+    assert old.text == "未找到该证书。"  # the old paper's unit is no longer what was issued
+    wang = next(
+        m for m in reversed(bot.telegram.chat(await _user(db, WANG))) if m.kind == "document"
+    )
+    assert "市财政局预算处" in docx.text_of(
+        bot.telegram.file(wang.raw["document"]["file_id"]).content
+    )
+    new_code = wang.text.split("验证码 ")[1][:11]
+    [new] = await stranger.says(f"/verify {number} {new_code}")
+    assert "颁发给：王芳（市财政局预算处）" in new.text
+    # Then she is dismissed: the certificate is revoked, and /verify says so.
+    klass, wang_id = await class_id(db), await pid(db, WANG)
+
+    async def dismiss(tx):  # type: ignore[no-untyped-def]
+        await leave.record_limit_decision(
+            tx,
+            class_id=klass,
+            person_id=wang_id,
+            decision="dismissed",
+            reason=None,
+            decided_by=await pid(db, "13800138001"),
+            now=bot.app.bot_data.clock.now(),
+        )
+
+    await db.write(dismiss)
+    [view] = await manager.says("/grades")
+    [asked] = await manager.presses_button(view, "📣 发布2026年秋季处级干部进修班的更正")
+    [done] = await manager.presses_button(asked, "仍然发布（缺的成绩按 0 分计）")
+    assert "撤销 1 张" in done.text
+    [revoked] = await stranger.says(f"/verify {number} {new_code}")
+    assert revoked.text == (f"证书 {number} 曾颁发给 王芳，已于 2026年12月12日撤销，现已无效。")
+
+
+async def _user(db: Database, phone: str) -> int:
+    row = await db.fetchone("SELECT telegram_user_id FROM people WHERE phone = ?", (phone,))
+    return int(row[0])
