@@ -8,7 +8,7 @@ from telegram import Update
 from bot.buttons import GradesPublish, one_button
 from bot.context import Context
 from handlers.common import StalePress, answer, viewer_of
-from handlers.grades import flows
+from handlers.grades import publication
 from handlers.grades.flows import Outcome
 
 # The trainees a refusal names one by one; the rest are counted.
@@ -21,7 +21,7 @@ async def pressed_publish(update: Update, context: Context, button: GradesPublis
     viewer = viewer_of(context)
     if button.confirmed not in (0, 1):
         raise StalePress
-    result = await flows.run_publish(
+    result = await publication.run_publish(
         context.bot_data,
         update_id=update.update_id,
         actor=viewer.actor,

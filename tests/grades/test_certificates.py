@@ -4,6 +4,7 @@ anyone, and a forged, altered or unknown certificate gets a plain "not found".""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,12 @@ from bot.graduation.certificates import (
     number_of,
     verification_code,
 )
+from bot.importer.model import ClassPlan
 from bot.rules.class_settings import ClassSettings
 from bot.texts import Texts
 from storage import leave
 from storage.db import Database
+from storage.imports import apply_plan
 from tests.grades.support import CHEN, LI, LIU, WANG, ZHANG, attend_all, cast, class_id, pid
 from tests.harness import BotHarness, bind, set_settings
 
@@ -224,3 +227,23 @@ async def test_a_reissue_keeps_the_number_and_a_revocation_is_shown(
 async def _user(db: Database, phone: str) -> int:
     row = await db.fetchone("SELECT telegram_user_id FROM people WHERE phone = ?", (phone,))
     return int(row[0])
+
+
+async def test_a_number_another_class_holds_refuses_the_whole_publication(
+    bot: BotHarness, db: Database, example_plan: ClassPlan
+) -> None:
+    await _published(bot, db)
+    other = replace(example_plan, name="2026年冬季科级干部培训班")
+    await apply_plan(db, other, bot.app.bot_data.clock.now())
+    await attend_all(db, ZHANG, WANG, LI, LIU, CHEN)  # the second class's sessions too
+    await set_settings(db, certificate_prefix="XQDX", class_code="CJ07")  # both classes alike
+    manager = await bind(bot, "13800138002")
+    views = await manager.says("/grades")
+    [view] = [v for v in views if v.text.startswith("2026年冬季科级干部培训班")]
+    [asked] = await manager.presses_button(view, "📣 发布2026年冬季科级干部培训班的成绩")
+    [refused] = await manager.presses_button(asked, "仍然发布（缺的成绩按 0 分计）")
+    assert refused.text.startswith("证书编号 XQDX-2026-CJ07-001 已被其他班次使用，未发布。")
+    rows = await db.fetchall(
+        "SELECT count(*) FROM grade_publications UNION ALL SELECT count(*) FROM certificates"
+    )
+    assert [r[0] for r in rows] == [1, 5]  # nothing of the second publication was kept
