@@ -10,13 +10,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.graduation.certificates import (
-    CertificateContent,
-    certificate_document,
-    certificate_secret,
-    file_name,
-    verification_code,
-)
+from bot.graduation.certificates import certificate_document, file_name, issued
 from bot.importer import ImportRefused, Sheets, build_grades_plan, describe_problem
 from bot.importer.model import Problem
 from bot.rules.grades import Component
@@ -132,13 +126,8 @@ async def write_certificates(config: Config, out: Path, class_name: str | None) 
             if not every:
                 print(texts.plain(locale, "cli.no_such_class", name=class_name), file=sys.stderr)
                 return 1
-        secret = await certificate_secret(db, config.cert_secret)
         for klass in every:
-            for certificate in (await grades.certificates_of_class(db, klass.id)).values():
-                if certificate.revoked_at is not None or secret is None:
-                    continue
-                content = CertificateContent.from_canonical(certificate.content)
-                code = verification_code(secret, certificate.content)
+            for content, code in await issued(db, klass.id, config.cert_secret):
                 data = certificate_document(texts, locale, content, code)
                 path = out / _folder_name(klass.name) / file_name(content)
                 await asyncio.to_thread(_write, path, data)

@@ -13,6 +13,8 @@ from bot.graduation.certificates import (
     CertificateContent,
     certificate_document,
     certificate_secret,
+    file_name,
+    issued,
     verification_code,
 )
 from bot.graduation.outcomes import ClassGrades, GradeOutcome, class_grades, outcomes_of_class
@@ -24,6 +26,8 @@ __all__ = [
     "certificate_document",
     "certificate_secret",
     "class_grades",
+    "file_name",
+    "issued",
     "outcomes_of_class",
     "verification_code",
 ]

@@ -140,6 +140,21 @@ def certificate_document(
     return docx.document(body, title=title, landscape=True)
 
 
+async def issued(
+    db: Queryable, class_id: int, configured: Secret | None
+) -> list[tuple[CertificateContent, str]]:
+    """Every certificate of the class issued and not revoked, in number order, with its
+    verification code: what ``trainee-bot certificates`` and the records export write."""
+    secret = await certificate_secret(db, configured)
+    if secret is None:
+        return []  # no secret was ever made: no certificate was ever issued
+    return [
+        (CertificateContent.from_canonical(c.content), verification_code(secret, c.content))
+        for c in (await grades.certificates_of_class(db, class_id)).values()
+        if c.revoked_at is None
+    ]
+
+
 def file_name(content: CertificateContent) -> str:
     """The certificate's file name: its number and the graduate's name."""
     safe = "".join(ch for ch in content.name if ch not in '\\/:*?"<>|').strip() or "certificate"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -99,6 +99,7 @@ class ClassGrades:
     class_hours: Fraction
     outcomes: tuple[GradeOutcome, ...]
     publication: Publication | None
+    open_hours: Fraction = Fraction(0)  # class hours of sessions not closed yet: provisional
 
     @property
     def published(self) -> bool:
@@ -226,7 +227,13 @@ async def class_grades(
             )
         )
     publication = await grades.publication(db, class_id)
-    return ClassGrades(row, settings, components, total, tuple(outcomes), publication)
+    timing = attendance.rules_of(settings)
+    open_hours = leave_limit.total(
+        s.hours
+        for s in await sessions.of_class_until(db, class_id, datetime.max.replace(tzinfo=UTC))
+        if not attendance.is_closed(now, attendance.windows(s.starts_at, s.ends_at, timing))
+    )
+    return ClassGrades(row, settings, components, total, tuple(outcomes), publication, open_hours)
 
 
 async def outcomes_of_class(

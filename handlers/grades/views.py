@@ -14,10 +14,12 @@ from telegram import InlineKeyboardMarkup
 from bot.buttons import GradesPublish, one_button
 from bot.context import Context, Viewer
 from bot.graduation import ClassGrades
-from bot.permissions import Capability
+from bot.permissions import Capability, roles_for
 from bot.rules import grades as rules
 from bot.rules.names import named
 from storage import classes
+
+_TRAINEES = roles_for(Capability.CHECK_IN)
 
 
 def class_view(found: ClassGrades) -> dict[str, Any]:
@@ -46,6 +48,7 @@ def class_view(found: ClassGrades) -> dict[str, Any]:
             "pass": settings.grade_pass,
         },
         "published": published,
+        "open_hours": rules.show(found.open_hours) if found.open_hours else None,
         "changed": sum(o.changed for o in found.outcomes) if published else 0,
         "total": len(found.outcomes),
         "graduates": sum(o.graduates for o in found.outcomes),
@@ -95,10 +98,8 @@ async def trainees_named(context: Context, viewer: Viewer, text: str) -> list[Na
     a full name or the last four digits of a phone number (bot/rules/names.py)."""
     found = []
     for membership in viewer.classes_where(Capability.GRADE):
-        for entry in await classes.roster(context.db, membership.klass.id):
-            if "trainee" not in entry.roles:
-                continue
-            rest = named(entry.name, entry.phone, text)
+        for member in await classes.members(context.db, membership.klass.id, _TRAINEES):
+            rest = named(member.name, member.phone, text)
             if rest is not None:
-                found.append(Named(membership.klass.id, entry.person_id, entry.name, rest))
+                found.append(Named(membership.klass.id, member.person_id, member.name, rest))
     return found

@@ -3,8 +3,11 @@ published, then each is told once; corrections go only to those whose result cha
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot import docx
 from bot.buttons import GradesPublish
+from bot.clock import ManualClock
 from bot.rules.leave_limit import LimitDecision
 from storage import leave
 from storage.db import Database
@@ -222,3 +225,14 @@ async def test_forged_stale_and_foreign_publish_presses_change_nothing(
         assert alert(bot) == "这个按钮已失效，请重新发送命令。"
     assert await outbox_keys(db) == []
     assert tuple(await db.fetchone("SELECT count(*) FROM grade_publications")) == (0,)
+
+
+async def test_before_the_class_ends_the_attendance_component_is_provisional(
+    bot: BotHarness, db: Database, clock: ManualClock
+) -> None:
+    people = await cast(bot)
+    [after] = await people.manager.says("/grades")
+    assert "未结束" not in after.text
+    clock.set(datetime(2026, 12, 9, 12, 0, tzinfo=UTC))  # S01 to S05 are over
+    [during] = await people.manager.says("/grades")
+    assert "班次还有 11.5 学时的课程未结束：出勤分暂按已结束的课程计算。" in during.text
