@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+import aiosqlite
+
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.graduation.certificates import certificate_document, file_name, issued
@@ -25,9 +27,12 @@ async def stored_schemes(config: Config) -> dict[str, list[Component]]:
     scores sheet is checked against its class's scheme when the file has none of its own."""
     if not config.db_path.exists():
         return {}
-    db = await Database.open(config.db_path)
+    # Only read: a dry run writes nothing, not even a pending migration.
+    db = await Database.open(config.db_path, migrate=False)
     try:
         found = await grades.schemes_by_class_name(db)
+    except aiosqlite.OperationalError:
+        return {}  # a database from before graduation: no scheme yet
     finally:
         await db.close()
     return {name: [Component(n, w) for n, w in parts] for name, parts in found.items()}
@@ -64,12 +69,15 @@ async def import_grades(
     if not config.db_path.exists():
         print(texts.plain(locale, "cli.no_database", path=str(config.db_path)), file=sys.stderr)
         return 2
-    db = await Database.open(config.db_path)
+    db = await Database.open(config.db_path, migrate=not dry_run)
     try:
         klass = await _chosen_class(db, texts, config, class_name)
         if klass is None:
             return 2
-        scheme = [Component(n, w) for n, w in await grades.scheme(db, klass.id)]
+        try:
+            scheme = [Component(n, w) for n, w in await grades.scheme(db, klass.id)]
+        except aiosqlite.OperationalError:
+            scheme = []  # a dry run on a database from before graduation
         trainees = await grades.trainee_phones(db, klass.id)
         try:
             plan = build_grades_plan(sheets, problems, scheme=scheme or None, trainees=trainees)
