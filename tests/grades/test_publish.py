@@ -24,7 +24,7 @@ from tests.grades.support import (
     outbox_keys,
     pid,
 )
-from tests.harness import BotHarness
+from tests.harness import BotHarness, bind
 from tests.leave.helpers import alert
 
 PUBLISH = "📣 发布2026年秋季处级干部进修班的成绩"
@@ -236,3 +236,36 @@ async def test_before_the_class_ends_the_attendance_component_is_provisional(
     clock.set(datetime(2026, 12, 9, 12, 0, tzinfo=UTC))  # S01 to S05 are over
     [during] = await people.manager.says("/grades")
     assert "班次还有 11.5 学时的课程未结束：出勤分暂按已结束的课程计算。" in during.text
+
+
+async def test_the_whole_story_in_english(bot: BotHarness, db: Database) -> None:
+    manager = await bind(bot, "13800138001", language_code="en")
+    wang = await bind(bot, WANG, language_code="en")
+    await attend_all(db, ZHANG, WANG, LI, LIU, CHEN)
+    [shown] = await manager.says("/grades")
+    assert shown.text.splitlines()[:2] == [
+        "2026年秋季处级干部进修班: final assessment",
+        "Scheme: 出勤 30, 结业考试 40, 论文 20, 研讨 10",
+    ]
+    assert "3. 王芳 (市财政局) 90.8 excellent" in shown.text
+    [asked] = await manager.presses_button(
+        shown, "📣 Publish the results of 2026年秋季处级干部进修班"
+    )
+    assert "some trainees are missing scores, so nothing was published" in asked.text
+    [done] = await manager.presses_button(asked, "Publish anyway (a missing score counts 0)")
+    assert done.text.startswith("Published the final assessment of 2026年秋季处级干部进修班: ")
+    await bot.deliver_outbox()
+    result, certificate = wang.chat()[-2:]
+    assert "Final score 90.8, band: excellent" in result.text
+    assert "· 出勤 (from attendance) 100 (weight 30)" in result.text
+    assert "You graduate. Certificate number 2026-01-002, verification code " in result.text
+    content = bot.telegram.file(certificate.raw["document"]["file_id"]).content
+    assert "This is to certify that 王芳 (市财政局) attended" in docx.text_of(content)
+    [me] = await wang.says("/me")
+    assert "Final assessment: 90.8, excellent, graduates (certificate 2026-01-002)" in me.text
+    [usage] = await manager.says("/score")
+    assert usage.text.startswith("Enter one score: /score NAME COMPONENT SCORE REASON")
+    [saved] = await manager.says("/score 李强 论文 80 late paper")
+    assert saved.text == "Entered 李强's “论文”: 80 (written to the audit log)."
+    [ask] = await manager.says("/appraise 李强")
+    assert ask.text.startswith("Send your appraisal of 李强 (500 characters at most)")
