@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from bot.importer.model import Problem, ScoreRow
-from bot.importer.readers import RawRow
+from bot.importer.roster import read_phone
 from bot.importer.table import Table
 from bot.importer.values import name_key, text
 from bot.rules.grades import (
@@ -34,7 +34,6 @@ from bot.rules.grades import (
     parse_score,
     scheme_problems,
 )
-from bot.rules.phones import normalize_phone
 
 
 def check_assessment(table: Table | None) -> tuple[Component, ...] | None:
@@ -91,7 +90,7 @@ def check_scores(
     first_row: dict[str, int] = {}
     for row in table.rows:
         before = len(table.problems)
-        phone = _phone(table, row)
+        phone = read_phone(table, row)
         if phone is not None:
             first = first_row.setdefault(phone, row.number)
             if first != row.number:
@@ -151,13 +150,3 @@ def _score_columns(table: Table, scheme: Sequence[Component]) -> list[tuple[Comp
     if not found and not refused:
         table.problem(None, None, "no_score_columns", choices=typed)
     return found
-
-
-def _phone(table: Table, row: RawRow) -> str | None:
-    if table.required(row, "phone") is None:
-        return None
-    written = table.text(row, "phone")
-    phone = normalize_phone(written)
-    if phone is None:
-        table.problem(row, "phone", "bad_phone", value=written)
-    return phone

@@ -31,6 +31,13 @@ class Outcome(StrEnum):
     NUMBER_TAKEN = "number_taken"
 
 
+async def _may_grade(tx: Tx, by: int, class_id: int, person_id: int) -> bool:
+    """Whether ``by`` may grade in the class now, and ``person_id`` is still its trainee."""
+    return await permissions.holds(tx, Capability.GRADE, class_id, by) and await classes.holds_role(
+        tx, class_id, person_id, permissions.roles_for(Capability.CHECK_IN)
+    )
+
+
 # -- a score typed in chat --------------------------------------------------------------------
 
 
@@ -56,9 +63,7 @@ async def enter_score(
     now: datetime,
 ) -> Scored:
     """Store a class manager's score for one trainee, with the reason in the audit log."""
-    if not await permissions.holds(
-        tx, Capability.GRADE, class_id, by
-    ) or not await classes.holds_role(tx, class_id, person_id, ["trainee"]):
+    if not await _may_grade(tx, by, class_id, person_id):
         return Scored(Outcome.STALE)
     if component not in {name for name, _ in await grades.scheme(tx, class_id)}:
         return Scored(Outcome.STALE)  # the scheme changed since the command was read
@@ -109,9 +114,7 @@ async def save_appraisal(
     now: datetime,
 ) -> Outcome:
     """Store a class manager's appraisal of a trainee and close the form."""
-    if not await permissions.holds(
-        tx, Capability.GRADE, class_id, by
-    ) or not await classes.holds_role(tx, class_id, person_id, ["trainee"]):
+    if not await _may_grade(tx, by, class_id, person_id):
         await forms.drop(tx, by, FormKind.APPRAISAL)
         return Outcome.STALE
     if not await updates.claim(tx, update_id, now):
