@@ -486,3 +486,10 @@ class GradesPublish(Button, code="gp"):
 @dataclass(frozen=True)
 class AppraiseCancel(Button, code="gx"):
     """Drop the appraisal being written."""
+
+
+@dataclass(frozen=True)
+class CertificateSend(Button, code="gc"):
+    """/me: send me my certificate of this class again (or for the first time)."""
+
+    class_id: int

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot import permissions
-from bot.buttons import FixOpen, MePage, MeSessions, keyboard
+from bot.buttons import CertificateSend, FixOpen, MePage, MeSessions, keyboard
 from bot.context import Context
 from bot.permissions import Capability
 from bot.rules import leave_limit
@@ -115,6 +115,12 @@ async def me_command(update: Update, context: Context) -> None:
     rows = [[(context.label("me.sessions", class_name=k.name), MeSessions(k.id))] for k in classes]
     if viewer.may(Capability.ASK_CORRECTION):
         rows.append([(context.label("me.fix"), FixOpen())])
+    # graduation: a graduate's certificate, on demand (bound after publication, or lost it)
+    rows += [
+        [(context.label("grades.certificate_button", class_name=k.name), CertificateSend(k.id))]
+        for k, s in zip(classes, sections, strict=True)
+        if s["result"] and s["result"]["certificate"]
+    ]
     await update.effective_message.reply_text(
         context.t("me.record", classes=sections), reply_markup=keyboard(rows)
     )

@@ -3,18 +3,20 @@
 
 Modules: show (/grades), publish (the button and its confirmation), score (/score: one
 score typed in chat), appraise (/appraise and the text it waits for), verify (/verify, for
-anyone); flows (the work inside one transaction), views (template values), figures (what
-/me reads). The grading itself is bot/graduation/ and bot/rules/grades.py.
+anyone), certificate (a graduate's certificate again, from /me); publication and certify
+(publishing, in one transaction), flows (/score and /appraise, in one transaction), views
+(template values), figures (what /me reads). The grading itself is bot/graduation/ and
+bot/rules/grades.py.
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application, CommandHandler
 
-from bot.buttons import AppraiseCancel, GradesPublish
+from bot.buttons import AppraiseCancel, CertificateSend, GradesPublish
 from handlers import inputs
 from handlers.common import PRIVATE, on_command, on_press
-from handlers.grades import appraise, publish, score, show, verify
+from handlers.grades import appraise, certificate, publish, score, show, verify
 from storage.forms import FormKind
 
 PLANNERS = ()
@@ -29,4 +31,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("verify", verify.verify_command, filters=PRIVATE))
     on_press(app, publish.pressed_publish, GradesPublish)
     on_press(app, appraise.pressed_cancel, AppraiseCancel)
+    on_press(app, certificate.pressed_send, CertificateSend)
     inputs.accept(app, FormKind.APPRAISAL, appraise.typed)

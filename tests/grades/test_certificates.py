@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli_grades, cli_tasks, docx
+from bot.buttons import CertificateSend
 from bot.cli import build_parser
 from bot.config import Config, Secret
 from bot.graduation.certificates import (
@@ -27,6 +28,7 @@ from storage.db import Database
 from storage.imports import apply_plan
 from tests.grades.support import CHEN, LI, LIU, WANG, ZHANG, attend_all, cast, class_id, pid
 from tests.harness import BotHarness, bind, set_settings
+from tests.leave.helpers import alert
 
 CONTENT = CertificateContent(
     number="XQDX-2026-CJ07-001",
@@ -247,3 +249,25 @@ async def test_a_number_another_class_holds_refuses_the_whole_publication(
         "SELECT count(*) FROM grade_publications UNION ALL SELECT count(*) FROM certificates"
     )
     assert [r[0] for r in rows] == [1, 5]  # nothing of the second publication was kept
+
+
+async def test_a_graduate_bound_after_publication_gets_the_certificate_from_me(
+    bot: BotHarness, db: Database
+) -> None:
+    number, _ = await _published(bot, db)  # 陈静 was not bound: told nothing
+    chen = await bind(bot, CHEN)
+    [me] = await chen.says("/me")
+    assert "结业考核：总评 95.6 分，优秀，准予结业（证书 XQDX-2026-CJ07-005）" in me.text
+    [sent] = await chen.presses_button(me, "📄 2026年秋季处级干部进修班的结业证书")
+    assert sent.kind == "document"
+    assert sent.raw["document"]["file_name"] == "XQDX-2026-CJ07-005-陈静.docx"
+    text = docx.text_of(bot.telegram.file(sent.raw["document"]["file_id"]).content)
+    assert "陈静 同志（东城区人民政府办公室）于" in text
+    # Someone else, or a trainee without a certificate, gets a stale button.
+    li = await bind(bot, "15000150006")  # 杨磊: did not graduate
+    [his] = await li.says("/me")
+    assert "📄" not in " ".join(his.button_texts)
+    klass = await class_id(db)
+    assert await li.presses(his.message_id, CertificateSend(klass).pack()) == []
+    assert alert(bot) == "这个按钮已失效，请重新发送命令。"
+    assert number
