@@ -269,3 +269,17 @@ async def test_the_whole_story_in_english(bot: BotHarness, db: Database) -> None
     assert saved.text == "Entered 李强's “论文”: 80 (written to the audit log)."
     [ask] = await manager.says("/appraise 李强")
     assert ask.text.startswith("Send your appraisal of 李强 (500 characters at most)")
+
+
+async def test_a_redelivered_publish_press_publishes_once(bot: BotHarness, db: Database) -> None:
+    people = await cast(bot)
+    await attend_all(db, ZHANG, WANG, LI, LIU, CHEN)
+    [shown] = await people.manager.says("/grades")
+    [asked] = await people.manager.presses_button(shown, PUBLISH)
+    press = bot.telegram.press(people.manager.id, asked.message_id, GradesPublish(1, 1).pack())
+    await bot.feed(people.manager, press)
+    queued = await outbox_keys(db)
+    [again] = await bot.redeliver(people.manager, press)
+    assert "没有变化，无需再次发布" in again.text
+    assert await outbox_keys(db) == queued
+    assert await audit_actions(db, "grades.publish") == ["grades.publish"]

@@ -136,3 +136,19 @@ async def test_bad_appraisals_are_answered_and_change_nothing(
     stranger = await bind(bot, "15000150004")
     assert await stranger.presses(asked.message_id, AppraiseCancel().pack()) == []
     assert alert(bot) == "这个按钮已失效，请重新发送命令。"
+
+
+async def test_redelivered_appraisal_updates_change_nothing_twice(
+    bot: BotHarness, db: Database
+) -> None:
+    people = await cast(bot)
+    opening = bot.telegram.send_text(people.manager.id, "/appraise 王芳")
+    await bot.feed(people.manager, opening)
+    [again] = await bot.redeliver(people.manager, opening)
+    assert again.text == "这条消息已经处理过了。"
+    text = bot.telegram.send_text(people.manager.id, "认真负责。")
+    [saved] = await bot.feed(people.manager, text)
+    assert saved.text == "已保存 王芳 的学员鉴定。"
+    await bot.redeliver(people.manager, text)  # the form is closed: not an appraisal now
+    rows = await db.fetchall("SELECT count(*) FROM audit_log WHERE action = 'grades.appraisal'")
+    assert rows[0][0] == 1
