@@ -100,7 +100,7 @@ def number_of(settings: ClassSettings, class_id: int, end_date: date, sequence: 
         settings.class_code or f"{class_id:02d}",
         f"{sequence:0{SEQUENCE_DIGITS}d}",
     ]
-    return "-".join(part for part in parts if part)
+    return "-".join(part for part in parts if part).upper()
 
 
 def typed_number(text: str) -> str:

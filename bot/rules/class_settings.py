@@ -573,7 +573,7 @@ def _code(text: str) -> str:
     # graduation: a part of a certificate number, typed back by whoever verifies it.
     if not _CODE.fullmatch(text):
         raise _Bad("bad_code")
-    return text
+    return text.upper()  # /verify reads a typed number in upper case
 
 
 def _name(text: str) -> str:
