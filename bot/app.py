@@ -58,9 +58,7 @@ def build_application(
     if config.token is None:
         raise ValueError("build_application needs a token")
     token = config.token.reveal()
-    install_record_redaction(
-        [token, *([config.cert_secret.reveal()] if config.cert_secret else [])]
-    )
+    install_record_redaction([s.reveal() for s in (config.token, config.cert_secret) if s])
     builder = (
         ApplicationBuilder()
         .token(token)

@@ -53,8 +53,8 @@ def register(app: Application) -> None:
     checkin.register(app)
     account.register(app)
     reminders.register(app)
-    # The order of the features' forms in the input step: leave's, the corrections', then
-    # the ratings'.
+    # The order of the features' forms in the input step: leave's, the corrections', the
+    # ratings', then graduation's (the appraisal being written).
     leave.register(app)
     corrections.register(app)
     pending.register(app)
