@@ -297,3 +297,22 @@ async def test_a_class_without_a_scheme_says_how_to_add_one(bot: BotHarness, db:
     [refused] = await people.manager.presses(shown.message_id, GradesPublish(klass, 1).pack())
     assert refused.text == shown.text
     assert tuple(await db.fetchone("SELECT count(*) FROM grade_publications")) == (0,)
+
+
+async def test_the_attendance_component_of_a_known_record_in_the_database(
+    bot: BotHarness, db: Database
+) -> None:
+    people = await cast(bot)
+    await attend_all(db, WANG)
+    await attend_all(db, LIU, minutes_late=12)  # late to all 10 sessions: 100 - 10 x 2
+    await db.write(  # 王芳 left S01 half an hour early: 100 - 2
+        lambda tx: tx.execute(
+            "UPDATE attendance SET checkout_at = '2026-12-07T03:00:00+00:00'"
+            " WHERE person_id = (SELECT id FROM people WHERE phone = ?)"
+            " AND session_id = (SELECT id FROM sessions WHERE external_id = 'S01')",
+            (WANG,),
+        )
+    )
+    [shown] = await people.manager.says("/grades")
+    assert "王芳（市财政局） 90.2 优秀" in shown.text  # 29.4 + 34 + 18 + 8.8
+    assert "刘洋（市卫生健康委员会） 71.8 合格" in shown.text  # 24 + 26.4 + 14.4 + 7
