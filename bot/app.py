@@ -59,7 +59,7 @@ def build_application(
     if config.token is None:
         raise ValueError("build_application needs a token")
     token = config.token.reveal()
-    install_record_redaction([token])
+    install_record_redaction([s.reveal() for s in (config.token, config.cert_secret) if s])
     builder = (
         ApplicationBuilder()
         .token(token)

@@ -497,3 +497,26 @@ class AuditPage(Button, code="ap"):
     class_id: int
     person_id: int
     page: int
+
+
+# -- graduation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradesPublish(Button, code="gp"):
+    """Publish a class's results (``confirmed``: 1 even with scores missing)."""
+
+    class_id: int
+    confirmed: int
+
+
+@dataclass(frozen=True)
+class AppraiseCancel(Button, code="gx"):
+    """Drop the appraisal being written."""
+
+
+@dataclass(frozen=True)
+class CertificateSend(Button, code="gc"):
+    """/me: send me my certificate of this class again (or for the first time)."""
+
+    class_id: int

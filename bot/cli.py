@@ -34,6 +34,9 @@ Upkeep while 'run' runs (environment only):
   TRAINEE_BOT_OUTBOX_KEEP_DAYS  keep sent notices this many days, at least 8 (default 14)
   TRAINEE_BOT_BACKUP_DIR        a daily backup goes into this folder (default: none)
   TRAINEE_BOT_BACKUP_KEEP       ... and the last this many are kept (default 7)
+Certificates (environment only):
+  TRAINEE_BOT_CERT_SECRET  key of the certificates' verification codes, 16+ characters
+                           (secret; default: one made once and kept in the database)
 """
 
 
@@ -84,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("path", type=Path, help="the .xlsx file or the folder of CSV files")
     imp.add_argument(
         "--dry-run", action="store_true", help="check the file and report, but write nothing"
+    )
+    imp.add_argument(
+        "--class",
+        dest="class_name",
+        help="for a file with only the assessment and/or scores sheets: the class they are for "
+        "(needed when the database holds more than one)",
     )
     _add_config_flags(imp, token=False)
 
@@ -152,6 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     unbind.add_argument("phone", help="the person's phone number as on the roster")
     _add_config_flags(unbind, token=False)
+
+    certificates = sub.add_parser(
+        "certificates",
+        help="write the certificates of completion issued, as Word documents",
+        description="Write every certificate of completion (结业证书) the bot issued when a class "
+        "manager published the results, and not revoked since, as a .docx (A4 landscape) per "
+        "graduate: OUT/<class>/<number>-<name>.docx, each with its number and verification code "
+        "(anyone checks one with /verify NUMBER CODE in the bot). Set TRAINEE_BOT_CERT_SECRET "
+        "before the first publication or never: changing it changes every code.",
+    )
+    certificates.add_argument("--out", type=Path, required=True, help="the folder to write into")
+    certificates.add_argument("--class", dest="class_name", help="only this class (default: all)")
+    _add_config_flags(certificates, token=False)
 
     backup = sub.add_parser(
         "backup",
@@ -232,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"configuration error: {problem}", file=sys.stderr)
         return 2
-    secrets = [config.token.reveal()] if config.token else []
+    secrets = [s.reveal() for s in (config.token, config.cert_secret) if s is not None]
     setup_logging(args.log_level.upper(), secrets)
     try:
         return asyncio.run(cli_tasks.dispatch(args, config))

@@ -12,10 +12,17 @@ from pathlib import Path
 
 from telegram import Bot
 
+from bot import cli_grades
 from bot.app import serve
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.importer import ImportRefused, describe_problem, load_class_plan
+from bot.importer import (
+    ImportRefused,
+    build_plan,
+    describe_problem,
+    grades_only,
+    read_source,
+)
 from bot.invites import Invite, cards_docx
 from bot.logs import redact
 from bot.records import export
@@ -35,7 +42,11 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await run(config)
     if args.command == "import":
-        return await import_class(config, args.path, dry_run=args.dry_run)
+        return await import_class(
+            config, args.path, dry_run=args.dry_run, class_name=args.class_name
+        )
+    if args.command == "certificates":
+        return await cli_grades.write_certificates(config, args.out, args.class_name)
     if args.command == "invites":
         return await write_invites(
             config, args.out, args.class_name, args.bot_username, docx=args.docx
@@ -75,10 +86,19 @@ async def run(config: Config) -> int:
     return 0
 
 
-async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> int:
-    """Validate a class file and apply it; list every problem and write nothing if bad."""
+async def import_class(
+    config: Config, path: Path, *, dry_run: bool = False, class_name: str | None = None
+) -> int:
+    """Validate a class file and apply it; list every problem and write nothing if bad.
+
+    A file of graduation sheets alone (assessment, scores) updates the class named by
+    ``class_name`` (or the only one) instead: bot/cli_grades.py.
+    """
     texts = Texts()
     locale = config.locale
+    sheets, problems = read_source(path)
+    if grades_only(sheets):
+        return await cli_grades.import_grades(config, sheets, problems, class_name, dry_run=dry_run)
 
     def progress(phase: str) -> Callable[[str, int, int], None]:
         # Rows are counted twice, checking then writing: each line says which it is.
@@ -91,7 +111,13 @@ async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> 
         return report
 
     try:
-        plan = load_class_plan(path, default_timezone=config.timezone, progress=progress("check"))
+        plan = build_plan(
+            sheets,
+            problems,
+            default_timezone=config.timezone,
+            progress=progress("check"),
+            schemes=await cli_grades.stored_schemes(config),
+        )
     except ImportRefused as refused:
         print(texts.plain(locale, "cli.refused", count=len(refused.problems)), file=sys.stderr)
         for problem in refused.problems:

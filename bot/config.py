@@ -39,7 +39,11 @@ ENV_VARS = {
     "outbox_keep_days": "TRAINEE_BOT_OUTBOX_KEEP_DAYS",
     "backup_dir": "TRAINEE_BOT_BACKUP_DIR",
     "backup_keep": "TRAINEE_BOT_BACKUP_KEEP",
+    # graduation: the key of the certificates' verification codes
+    "cert_secret": "TRAINEE_BOT_CERT_SECRET",
 }
+# graduation: a configured certificate secret is at least this long.
+MIN_CERT_SECRET_CHARS = 16
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 # A token anywhere in a string: digits, a colon, then the secret part (BotFather's is 35).
 _HOLDS_TOKEN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
@@ -90,6 +94,8 @@ class Config:
     outbox_keep_days: int = DEFAULT_OUTBOX_KEEP_DAYS
     backup_dir: Path | None = None
     backup_keep: int = DEFAULT_BACKUP_KEEP
+    # graduation: the certificates' secret; None: the bot makes one and keeps it in the database
+    cert_secret: Secret | None = None
 
     @property
     def base_url(self) -> str:
@@ -193,6 +199,15 @@ def load_config(
     if backup_dir is not None and not backup_dir.is_dir():
         problems.append(f"{ENV_VARS['backup_dir']}: {backup_dir} is not an existing folder")
 
+    raw_cert_secret = (pick("cert_secret", None) or "").strip()
+    cert_secret = Secret(raw_cert_secret) if raw_cert_secret else None
+    if cert_secret is not None and len(raw_cert_secret) < MIN_CERT_SECRET_CHARS:
+        # Never echo it.
+        problems.append(
+            f"{ENV_VARS['cert_secret']}: too short to keep certificates from being forged: "
+            f"give at least {MIN_CERT_SECRET_CHARS} random characters"
+        )
+
     if problems:
         raise ConfigError(problems)
     return Config(
@@ -207,4 +222,5 @@ def load_config(
         outbox_keep_days=outbox_keep_days,
         backup_dir=backup_dir,
         backup_keep=backup_keep,
+        cert_secret=cert_secret,
     )

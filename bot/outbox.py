@@ -126,6 +126,15 @@ def photo(png: bytes, *, filename: str, caption: str) -> dict[str, Any]:
     }
 
 
+def document(data: bytes, *, filename: str, caption: str) -> dict[str, Any]:
+    """The payload of a sendDocument call for the outbox (a file, caption in rendered HTML)."""
+    return {
+        "document": {_UPLOAD: base64.b64encode(data).decode("ascii"), "filename": filename},
+        "caption": caption,
+        "parse_mode": ParseMode.HTML,
+    }
+
+
 def photo_edit(png: bytes, *, filename: str, caption: str) -> dict[str, Any]:
     """The payload of an editMessageMedia call that puts a new photo (and caption) in place."""
     return {

@@ -46,6 +46,8 @@ class Capability(StrEnum):
     EXPORT_RECORDS = "export_records"  # the class's workbook and training files (/export)
     SEE_AUDIT = "see_audit"  # the class's audit log (/audit)
     REPORT_INSTRUCTOR = "report_instructor"  # an instructor's report for their unit (/report)
+    SEE_GRADES = "see_grades"  # the final assessment of the class (/grades)
+    GRADE = "grade"  # enter scores, write appraisals, publish the results (/score, /appraise)
 
 
 _TABLE: Final[dict[Capability, frozenset[Role]]] = {
@@ -72,6 +74,8 @@ _TABLE: Final[dict[Capability, frozenset[Role]]] = {
     Capability.EXPORT_RECORDS: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.SEE_AUDIT: frozenset({Role.MANAGER, Role.ADMIN}),
     Capability.REPORT_INSTRUCTOR: frozenset({Role.ADMIN}),
+    Capability.SEE_GRADES: frozenset({Role.MANAGER, Role.ADMIN}),
+    Capability.GRADE: frozenset({Role.MANAGER}),
 }
 
 
@@ -133,11 +137,15 @@ COMMANDS: Final[tuple[Command, ...]] = (
     Command("report", (Capability.REPORT_INSTRUCTOR,)),
     Command("export", (Capability.EXPORT_RECORDS,)),
     Command("audit", (Capability.SEE_AUDIT,)),
+    Command("grades", (Capability.SEE_GRADES,)),
+    Command("score", (Capability.GRADE,)),
+    Command("appraise", (Capability.GRADE,)),
     Command("lang"),
+    Command("verify"),
 )
 
-# What someone who is not bound yet can do.
-UNBOUND_COMMANDS: Final[tuple[str, ...]] = ("start", "help")
+# What someone who is not bound yet can do (/verify: anyone holding a certificate).
+UNBOUND_COMMANDS: Final[tuple[str, ...]] = ("start", "help", "verify")
 
 
 def command(name: str) -> Command:

@@ -11,6 +11,7 @@ from handlers import (
     corrections,
     errors,
     fallback,
+    grades,
     identity,
     inputs,
     leave,
@@ -53,14 +54,15 @@ def register(app: Application) -> None:
     checkin.register(app)
     account.register(app)
     reminders.register(app)
-    # The order of the features' forms in the input step: leave's, the corrections', then
-    # the ratings'.
+    # The order of the features' forms in the input step: leave's, the corrections', the
+    # ratings', then graduation's (the appraisal being written).
     leave.register(app)
     corrections.register(app)
     pending.register(app)
     ratings.register(app)
     risk.register(app)
     records.register(app)
+    grades.register(app)
     # Whatever no feature took: unknown commands, stray text, stale buttons.
     fallback.register(app)
     app.add_error_handler(errors.on_error)

@@ -37,6 +37,7 @@ WAITING_FOR_TEXT = frozenset(
         FormKind.CORRECTION,
         FormKind.CORRECTION_REJECT,
         FormKind.ANNOUNCE,
+        FormKind.APPRAISAL,
     }
 )
 

@@ -35,6 +35,7 @@ class FormKind(StrEnum):
     CORRECTION_REJECT = "correction_reject"  # a manager's reason for rejecting a correction
     ANNOUNCE = "announce"  # an announcement being written
     RATING = "rating"  # a rating being given, one per session
+    APPRAISAL = "grades.appraisal"  # a class manager's appraisal (学员鉴定) being written
 
 
 @dataclass(frozen=True)

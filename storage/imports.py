@@ -15,9 +15,10 @@ import secrets
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any, Protocol
 
-from storage import audit
+from storage import audit, grades
 from storage.db import Database, Tx
 from storage.people import new_invite_code
 from storage.times import from_db, to_db
@@ -58,6 +59,33 @@ class SessionPlan(Protocol):
     def hours(self) -> float: ...
 
 
+class ComponentPlan(Protocol):
+    """graduation: one component of the assessment scheme."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def weight(self) -> Fraction: ...
+
+
+class ScoreRowPlan(Protocol):
+    """graduation: one row of the scores sheet."""
+
+    @property
+    def phone(self) -> str: ...
+    @property
+    def scores(self) -> Sequence[tuple[str, Fraction]]: ...
+
+
+class GradesPlan(Protocol):
+    """graduation: the assessment and scores sheets (None: the file has no such sheet)."""
+
+    @property
+    def assessment(self) -> Sequence[ComponentPlan] | None: ...
+    @property
+    def scores(self) -> Sequence[ScoreRowPlan] | None: ...
+
+
 class ClassPlan(Protocol):
     """A whole class, checked and ready to be written; its settings as JSON."""
 
@@ -75,6 +103,8 @@ class ClassPlan(Protocol):
     def people(self) -> Sequence[PersonPlan]: ...
     @property
     def sessions(self) -> Sequence[SessionPlan]: ...
+    @property
+    def grades(self) -> GradesPlan: ...
 
 
 Row = Any  # a sessions row as selected in _sync_sessions
@@ -93,11 +123,12 @@ class ImportReport:
     sessions_added: list[str] = field(default_factory=list)
     sessions_changed: list[tuple[int, str, list[str]]] = field(default_factory=list)
     sessions_cancelled: list[tuple[int, str]] = field(default_factory=list)
+    grades: grades.GradesReport = field(default_factory=grades.GradesReport)
 
     @property
     def unchanged(self) -> bool:
         """True when the import found nothing to change."""
-        return not (
+        return self.grades.unchanged and not (
             self.class_created
             or self.class_changes
             or self.people_added
@@ -119,6 +150,7 @@ async def apply_plan(
         report.class_id = await _upsert_class(tx, plan, now, report)
         phone_to_id = await _sync_people(tx, report.class_id, plan.people, now, report, progress)
         await _sync_sessions(tx, report.class_id, plan.sessions, phone_to_id, now, report, progress)
+        report.grades = await apply_grades_plan(tx, report.class_id, plan.grades, now)
         if not report.unchanged:
             await audit.record(
                 tx,
@@ -132,6 +164,17 @@ async def apply_plan(
         return report
 
     return await db.write(op)
+
+
+async def apply_grades_plan(
+    tx: Tx, class_id: int, plan: GradesPlan, now: datetime
+) -> grades.GradesReport:
+    """graduation: write a file's assessment scheme and scores (storage/grades.py)."""
+    assessment = (
+        [(c.name, c.weight) for c in plan.assessment] if plan.assessment is not None else None
+    )
+    scores = [(r.phone, r.scores) for r in plan.scores] if plan.scores else None
+    return await grades.apply_grades(tx, class_id, assessment, scores, now)
 
 
 def _summary(report: ImportReport) -> dict[str, object]:

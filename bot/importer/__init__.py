@@ -27,33 +27,47 @@ Decisions where the format leaves room:
 - A CSV that is not UTF-8 is read as GB18030, which is what Excel on Chinese Windows
   writes unless "CSV UTF-8" is chosen.
 - A roster or schedule with no rows is refused: a class needs people and sessions.
+- graduation: a file may add the sheets ``assessment`` and ``scores`` (考核方案, 成绩;
+  bot/importer/assessment.py), or hold them alone to update a class already imported
+  (``grades_only``, then ``build_grades_plan`` against the class as stored).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.importer.model import (
     ClassPlan,
+    GradesPlan,
     ImportRefused,
     PersonPlan,
     Problem,
+    ScoreRow,
     SessionPlan,
 )
-from bot.importer.readers import read_source
+from bot.importer.readers import Sheets, grades_only, read_source
 from bot.importer.table import Progress
-from bot.importer.validate import build_plan
+from bot.importer.validate import build_grades_plan, build_plan
+from bot.rules.grades import Component
 from bot.rules.locales import Locale
 from bot.texts import Texts
 
 __all__ = [
     "ClassPlan",
+    "GradesPlan",
     "ImportRefused",
     "PersonPlan",
     "Problem",
+    "ScoreRow",
     "SessionPlan",
+    "Sheets",
+    "build_grades_plan",
+    "build_plan",
     "describe_problem",
+    "grades_only",
     "load_class_plan",
+    "read_source",
 ]
 
 
@@ -62,10 +76,13 @@ def load_class_plan(
     *,
     default_timezone: str = "Asia/Shanghai",
     progress: Progress | None = None,
+    schemes: Mapping[str, Sequence[Component]] | None = None,
 ) -> ClassPlan:
     """Read and check a class file or folder; raise ImportRefused listing every problem."""
     sheets, problems = read_source(Path(path))
-    return build_plan(sheets, problems, default_timezone=default_timezone, progress=progress)
+    return build_plan(
+        sheets, problems, default_timezone=default_timezone, progress=progress, schemes=schemes
+    )
 
 
 def describe_problem(texts: Texts, locale: Locale, problem: Problem) -> str:

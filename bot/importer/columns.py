@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.importer.model import Problem
 from bot.rules.class_settings import SETTING_COLUMNS
@@ -47,10 +47,22 @@ SCHEDULE_COLUMNS: tuple[Column, ...] = (
     Column("location", ("地点", "上课地点")),
     Column("hours", ("学时",)),
 )
+# graduation: the assessment scheme (考核方案) and the scores (成绩), whose other columns are
+# the scheme's components, named as the scheme names them.
+ASSESSMENT_COLUMNS: tuple[Column, ...] = (
+    Column("component", ("考核项目", "项目", "考核内容"), required=True),
+    Column("weight", ("权重", "分值", "比重"), required=True),
+)
+SCORES_COLUMNS: tuple[Column, ...] = (
+    Column("phone", ROSTER_COLUMNS[1].aliases, required=True),
+    Column("name", ("姓名",), required=True),
+)
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "class": CLASS_COLUMNS,
     "roster": ROSTER_COLUMNS,
     "schedule": SCHEDULE_COLUMNS,
+    "assessment": ASSESSMENT_COLUMNS,
+    "scores": SCORES_COLUMNS,
 }
 
 # Sheets often open with a title row above the headers; the header row is the
@@ -73,6 +85,7 @@ class Header:
     index: dict[str, int]  # column name -> position in the row
     written: dict[str, str]  # column name -> header as written
     unknown: tuple[str, ...]  # headers that name no column, as written
+    unknown_at: dict[str, int] = field(default_factory=dict)  # ... and their positions
 
 
 def find_header(
@@ -92,6 +105,7 @@ def find_header(
     index: dict[str, int] = {}
     written: dict[str, str] = {}
     unknown: list[str] = []
+    unknown_at: dict[str, int] = {}
     for position, value in enumerate(cells):
         key = header_key(value)
         if not key:
@@ -100,6 +114,7 @@ def find_header(
         column = lookup.get(key)
         if column is None:
             unknown.append(text)
+            unknown_at.setdefault(text, position)
         elif column.name in index:
             problems.append(
                 Problem("duplicate_column", sheet, number, text, {"first": written[column.name]})
@@ -112,4 +127,4 @@ def find_header(
             problems.append(
                 Problem("missing_column", sheet, None, column.name, {"expected": column.expected()})
             )
-    return Header(number, index, written, tuple(unknown)), problems
+    return Header(number, index, written, tuple(unknown), unknown_at), problems

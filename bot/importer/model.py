@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from fractions import Fraction
 
 from bot.rules.class_settings import ClassSettings, to_json
+from bot.rules.grades import Component
 from bot.rules.roles import Role
 
-# The order problems are listed in: the order a person reads the workbook.
+# The sheets a class file must have, in the order a person reads the workbook.
 SHEETS: tuple[str, ...] = ("class", "roster", "schedule")
+# graduation: sheets a file may add, or hold alone to update a class already imported.
+GRADES_SHEETS: tuple[str, ...] = ("assessment", "scores")
+# The order problems are listed in.
+ORDER: tuple[str, ...] = SHEETS + GRADES_SHEETS
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,23 @@ class SessionPlan:
 
 
 @dataclass(frozen=True)
+class ScoreRow:
+    """One row of the scores sheet: a trainee and the scores it gives (empty cells: none)."""
+
+    row: int
+    phone: str
+    scores: tuple[tuple[str, Fraction], ...]  # the scheme's component name, the score
+
+
+@dataclass(frozen=True)
+class GradesPlan:
+    """The graduation sheets of a file, checked: a new scheme and/or scores (None: absent)."""
+
+    assessment: tuple[Component, ...] | None
+    scores: tuple[ScoreRow, ...] | None
+
+
+@dataclass(frozen=True)
 class ClassPlan:
     """A whole class, checked and ready to be written."""
 
@@ -60,6 +83,7 @@ class ClassPlan:
     settings: ClassSettings
     people: tuple[PersonPlan, ...]
     sessions: tuple[SessionPlan, ...]
+    grades: GradesPlan = GradesPlan(None, None)  # the file's assessment and scores sheets
 
     @property
     def settings_json(self) -> str:

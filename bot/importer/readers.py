@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.importer.columns import header_key
-from bot.importer.model import SHEETS, Problem
+from bot.importer.model import GRADES_SHEETS, SHEETS, Problem
 
 
 class Uncalculated(NamedTuple):
@@ -45,6 +45,8 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "class": ("class", "班次"),
     "roster": ("roster", "名单", "花名册"),
     "schedule": ("schedule", "课表", "课程表"),
+    "assessment": ("assessment", "考核方案", "考核"),
+    "scores": ("scores", "成绩", "成绩表"),
 }
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -141,7 +143,7 @@ def _read_sheets(path: Path) -> tuple[Sheets, list[Problem]]:
         workbook.close()
         formulas.close()
     found = ", ".join(worksheet.title for worksheet in workbook.worksheets)
-    for sheet in SHEETS:
+    for sheet in _required(seen):
         if sheet not in seen:
             problems.append(
                 Problem(
@@ -153,6 +155,19 @@ def _read_sheets(path: Path) -> tuple[Sheets, list[Problem]]:
                 )
             )
     return sheets, problems
+
+
+def _required(seen: dict[str, str]) -> tuple[str, ...]:
+    """The sheets a file must have: a file of graduation sheets alone updates a class
+    already imported (its scores as they arrive); any other file is a whole class."""
+    if seen and all(sheet in GRADES_SHEETS for sheet in seen):
+        return ()
+    return SHEETS
+
+
+def grades_only(sheets: Sheets) -> bool:
+    """Whether what was read is graduation sheets alone (no class, roster or schedule)."""
+    return bool(sheets) and all(sheet in GRADES_SHEETS for sheet in sheets)
 
 
 def _duplicate(sheet: str, first: str, second: str) -> Problem:
@@ -203,7 +218,7 @@ def _read_folder(folder: Path) -> tuple[Sheets, list[Problem]]:
             problems.append(
                 Problem("unreadable", sheet, None, None, {"path": str(file), "reason": str(error)})
             )
-    for sheet in SHEETS:
+    for sheet in _required(seen):
         if sheet not in seen:
             problems.append(
                 Problem(

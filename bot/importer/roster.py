@@ -56,7 +56,7 @@ def check_roster(
     for done, row in enumerate(table.rows, start=1):
         before = len(table.problems)
         name = table.text(row, "name") if table.required(row, "name") is not None else ""
-        phone = _phone(table, row)
+        phone = read_phone(table, row)
         if phone is not None:
             first = first_row_of_phone.setdefault(phone, row.number)
             if first != row.number:
@@ -76,7 +76,8 @@ def check_roster(
     return people, instructors
 
 
-def _phone(table: Table, row: RawRow) -> str | None:
+def read_phone(table: Table, row: RawRow) -> str | None:
+    """A row's phone number, normalised; an empty or bad one is a problem (None)."""
     if table.required(row, "phone") is None:
         return None
     written = table.text(row, "phone")

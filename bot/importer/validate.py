@@ -7,18 +7,21 @@ dates that are themselves bad), that check is skipped rather than repeated on ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
-from bot.importer.model import SHEETS, ClassPlan, ImportRefused, Problem
+from bot.importer.assessment import check_assessment, check_scores
+from bot.importer.model import ORDER, ClassPlan, GradesPlan, ImportRefused, Problem
 from bot.importer.readers import RawRow, Sheets
 from bot.importer.roster import check_roster
 from bot.importer.schedule import ClassFrame, check_schedule
 from bot.importer.table import Progress, Table, open_table
 from bot.importer.values import find_zone, parse_date
 from bot.rules.class_settings import ClassSettings, parse_settings, setting_name
+from bot.rules.grades import Component
+from bot.rules.roles import Role
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,14 @@ def build_plan(
     *,
     default_timezone: str,
     progress: Progress | None = None,
+    schemes: Mapping[str, Sequence[Component]] | None = None,
 ) -> ClassPlan:
-    """Check every sheet and return the class plan; raise ImportRefused with all problems."""
-    tables = {sheet: open_table(sheet, sheets[sheet]) for sheet in SHEETS if sheet in sheets}
+    """Check every sheet and return the class plan; raise ImportRefused with all problems.
+
+    ``schemes``: the assessment schemes stored, by class name, which a scores sheet is
+    checked against when the file has no assessment sheet of its own.
+    """
+    tables = {sheet: open_table(sheet, sheets[sheet]) for sheet in ORDER if sheet in sheets}
     head = check_class(tables.get("class"), default_timezone)
     people, instructors = check_roster(tables.get("roster"), progress)
     # Sessions still get checked against some zone when the class's is bad, so their other
@@ -49,6 +57,11 @@ def build_plan(
     zone = head.zone or find_zone(default_timezone) or ZoneInfo("UTC")
     frame = ClassFrame(zone, head.start_date, head.end_date)
     sessions = check_schedule(tables.get("schedule"), frame, instructors, progress)
+    assessment = check_assessment(tables.get("assessment"))
+    stored = (schemes or {}).get(head.name or "")
+    scheme = assessment if "assessment" in tables else stored
+    trainees = {p.phone: p.name for p in people if Role.TRAINEE in p.roles}
+    scores = check_scores(tables.get("scores"), scheme, trainees)
 
     problems = [*source_problems, *(p for table in tables.values() for p in table.problems)]
     if problems:
@@ -63,12 +76,32 @@ def build_plan(
         settings=head.settings,
         people=tuple(people),
         sessions=tuple(sorted(sessions, key=lambda s: (s.starts_at.astimezone(UTC), s.row))),
+        grades=GradesPlan(assessment, scores),
     )
+
+
+def build_grades_plan(
+    sheets: Sheets,
+    source_problems: Sequence[Problem],
+    *,
+    scheme: Sequence[Component] | None,
+    trainees: Mapping[str, str],
+) -> GradesPlan:
+    """Check a file of graduation sheets alone against a class already imported: its stored
+    scheme (unless the file has its own) and its active trainees, phone -> name."""
+    tables = {sheet: open_table(sheet, sheets[sheet]) for sheet in ORDER if sheet in sheets}
+    assessment = check_assessment(tables.get("assessment"))
+    chosen = assessment if "assessment" in tables else scheme
+    scores = check_scores(tables.get("scores"), chosen, trainees)
+    problems = [*source_problems, *(p for table in tables.values() for p in table.problems)]
+    if problems:
+        raise ImportRefused(sorted(problems, key=_reading_order))
+    return GradesPlan(assessment, scores)
 
 
 def _reading_order(problem: Problem) -> tuple[int, int]:
     # Sorting is stable, so problems of one row keep the order of the columns checked.
-    return SHEETS.index(problem.sheet), problem.row or 0
+    return ORDER.index(problem.sheet), problem.row or 0
 
 
 def check_class(table: Table | None, default_timezone: str) -> ClassHead:

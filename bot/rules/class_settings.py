@@ -96,6 +96,19 @@ live_location_only              仅限实时位置    no           whether a loc
                                                              the map is refused
 absence_days_alert              旷课预警天数    2            /risk flags trainees with unexcused
                                                              absences on this many days or more
+grade_excellent                 优秀分数线      90           graduation: the lowest final score
+grade_good                      良好分数线      80           of each band (优秀, 良好, 合格);
+grade_pass                      合格分数线      60           0 <= pass <= good <= excellent <= 100
+deduct_late                     迟到扣分        2            graduation: points off the attendance
+deduct_left_early               早退扣分        2            component per late arrival, per
+deduct_absent_hour              缺勤每学时扣分  5            leaving early (or no check-out), per
+deduct_leave_hour               请假每学时扣分  0            class hour absent, per hour on leave
+school_name                     培训机构        (none)       graduation: the school named on the
+                                                             certificates
+certificate_prefix              证书编号前缀    (none)       graduation: a certificate number is
+certificate_year                证书年份        (end year)   prefix-year-class code-sequence
+class_code                      班次代码        (class id)   (XQDX-2026-CJ07-001); each at most
+                                                             20 letters, digits or - _
 ==============================  ==============  ===========  ====================================
 
 Minutes and counts are whole numbers, zero or more; the radius is at least 1 metre, and
@@ -178,6 +191,19 @@ class ClassSettings:
     checkout_proof: bool = False
     live_location_only: bool = False
     absence_days_alert: int = 2
+    # graduation (结业考核): the bands' lower bounds, the attendance component's deductions,
+    # and what a certificate says and is numbered by
+    grade_excellent: int = 90
+    grade_good: int = 80
+    grade_pass: int = 60
+    deduct_late: float = 2.0
+    deduct_left_early: float = 2.0
+    deduct_absent_hour: float = 5.0
+    deduct_leave_hour: float = 0.0
+    school_name: str | None = None
+    certificate_prefix: str | None = None
+    certificate_year: int | None = None
+    class_code: str | None = None
 
     def leave_type(self, name: str) -> LeaveType | None:
         """The class's leave type of this name, if it has one."""
@@ -221,6 +247,17 @@ SETTING_COLUMNS: Final[dict[str, str]] = {
     "checkout_proof": "签退验证",
     "live_location_only": "仅限实时位置",
     "absence_days_alert": "旷课预警天数",
+    "grade_excellent": "优秀分数线",
+    "grade_good": "良好分数线",
+    "grade_pass": "合格分数线",
+    "deduct_late": "迟到扣分",
+    "deduct_left_early": "早退扣分",
+    "deduct_absent_hour": "缺勤每学时扣分",
+    "deduct_leave_hour": "请假每学时扣分",
+    "school_name": "培训机构",
+    "certificate_prefix": "证书编号前缀",
+    "certificate_year": "证书年份",
+    "class_code": "班次代码",
 }
 
 # Booleans as people write them in either language.
@@ -296,6 +333,7 @@ def parse_settings(cells: Mapping[str, str]) -> tuple[ClassSettings, list[Settin
             failed.add(name)
     settings = replace(ClassSettings(), **values)
     problems.extend(_check_venue(settings, columns, failed))
+    problems.extend(_check_bands(settings, columns, failed))
     return settings, problems
 
 
@@ -318,6 +356,28 @@ def _check_venue(
             columns.get("checkin_mode", "checkin_mode"),
             "venue_required",
             {"value": settings.checkin_mode, "missing": ", ".join(missing)},
+        )
+    ]
+
+
+_BANDS: Final = ("grade_pass", "grade_good", "grade_excellent")
+
+
+def _check_bands(
+    settings: ClassSettings, columns: Mapping[str, str], bad: set[str]
+) -> list[SettingProblem]:
+    # graduation: bands that overlap or pass 100 would grade nobody as the school meant.
+    if bad.intersection(_BANDS):
+        return []
+    low, middle, high = (getattr(settings, name) for name in _BANDS)
+    if low <= middle <= high <= 100:
+        return []
+    given = [name for name in reversed(_BANDS) if name in columns]
+    return [
+        SettingProblem(
+            columns[given[0]] if given else "grade_excellent",
+            "bad_bands",
+            {"value": f"{high}/{middle}/{low}"},
         )
     ]
 
@@ -506,12 +566,46 @@ def _leave_types(text: str) -> tuple[LeaveType, ...]:
     return tuple(found)
 
 
+_CODE: Final = re.compile(r"[A-Za-z0-9_-]{1,20}")
+
+
+def _code(text: str) -> str:
+    # graduation: a part of a certificate number, typed back by whoever verifies it.
+    if not _CODE.fullmatch(text):
+        raise _Bad("bad_code")
+    return text.upper()  # /verify reads a typed number in upper case
+
+
+def _name(text: str) -> str:
+    # graduation: the school's name as a certificate prints it.
+    if len(text) > 60:
+        raise _Bad("too_long", max="60")
+    return text
+
+
+def _year(text: str) -> int:
+    value = _whole(2000)(text)
+    if value > 2100:
+        raise _Bad("bad_integer", min="2000")
+    return value
+
+
 def _show(number: float) -> str:
     # The bounds are ints or floats: -90 shows as -90, not -90.0.
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-_FLOATS: Final = frozenset({"venue_lat", "venue_lon", "leave_second_level_hours"})
+_FLOATS: Final = frozenset(
+    {
+        "venue_lat",
+        "venue_lon",
+        "leave_second_level_hours",
+        "deduct_late",
+        "deduct_left_early",
+        "deduct_absent_hour",
+        "deduct_leave_hour",
+    }
+)
 _PARSERS: Final[dict[str, Callable[[str], Any]]] = {
     "leave_limit_ratio": _ratio,
     "checkin_mode": _checkin_mode,
@@ -542,4 +636,15 @@ _PARSERS: Final[dict[str, Callable[[str], Any]]] = {
     "checkout_proof": _boolean,
     "live_location_only": _boolean,
     "absence_days_alert": _whole(1),
+    "grade_excellent": _whole(0),
+    "grade_good": _whole(0),
+    "grade_pass": _whole(0),
+    "deduct_late": _number(0, 100),
+    "deduct_left_early": _number(0, 100),
+    "deduct_absent_hour": _number(0, 100),
+    "deduct_leave_hour": _number(0, 100),
+    "school_name": _name,
+    "certificate_prefix": _code,
+    "certificate_year": _year,
+    "class_code": _code,
 }

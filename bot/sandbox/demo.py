@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.importer.model import ClassPlan, PersonPlan, SessionPlan
+from bot.importer.model import ClassPlan, GradesPlan, PersonPlan, SessionPlan
 from bot.rules.class_settings import ClassSettings
+from bot.rules.grades import Component
 from bot.rules.roles import Role
 
 FIRST_USER_ID = 10000  # persona i is Telegram user FIRST_USER_ID + i
@@ -115,6 +117,11 @@ def build_demo(now: datetime) -> Demo:
         settings=settings,
         people=people,
         sessions=sessions,
+        # graduation: a scheme, so that /grades has something to show (no scores yet)
+        grades=GradesPlan(
+            tuple(Component(name, Fraction(weight)) for name, weight in data["assessment"]),
+            None,
+        ),
     )
     personas = tuple(
         Persona(

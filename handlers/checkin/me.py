@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot import permissions
-from bot.buttons import FixOpen, MePage, MeSessions, keyboard
+from bot.buttons import CertificateSend, FixOpen, MePage, MeSessions, keyboard
 from bot.context import Context
 from bot.permissions import Capability
 from bot.rules import leave_limit
@@ -26,6 +26,7 @@ from bot.rules.attendance import Outcome, is_closed, status
 from bot.rules.record import summarise
 from handlers.checkin.views import hhmm, record_of, settings_of, window_of
 from handlers.common import StalePress, answer, viewer_of
+from handlers.grades.figures import published_result
 from handlers.leave.figures import tally_of
 from handlers.leave.info import class_info
 from storage import attendance, leave, sessions
@@ -100,6 +101,8 @@ async def _section(context: Context, klass: ClassRow, person_id: int, now: datet
             if not is_closed(now, window_of(s)) and s.starts_at <= now
         ],
         "coming": [_item(s, o, t) for s, o, t in found if s.starts_at > now],
+        # graduation: the final assessment, once published (nothing before)
+        "result": await published_result(context.db, klass.id, person_id),
     }
 
 
@@ -112,6 +115,12 @@ async def me_command(update: Update, context: Context) -> None:
     rows = [[(context.label("me.sessions", class_name=k.name), MeSessions(k.id))] for k in classes]
     if viewer.may(Capability.ASK_CORRECTION):
         rows.append([(context.label("me.fix"), FixOpen())])
+    # graduation: a graduate's certificate, on demand (bound after publication, or lost it)
+    rows += [
+        [(context.label("grades.certificate_button", class_name=k.name), CertificateSend(k.id))]
+        for k, s in zip(classes, sections, strict=True)
+        if s["result"] and s["result"]["certificate"]
+    ]
     await update.effective_message.reply_text(
         context.t("me.record", classes=sections), reply_markup=keyboard(rows)
     )

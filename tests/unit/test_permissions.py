@@ -31,7 +31,15 @@ def test_the_menu_offers_exactly_what_the_roles_may_do() -> None:
     assert "fix" not in both
     assert len(both) == len(set(both))
     # Nobody bound: only what needs no role.
-    assert [c.name for c in commands_for(set())] == ["help", "today", "week", "next", "lang"]
+    # (/verify: anyone may check a certificate, bound or not.)
+    assert [c.name for c in commands_for(set())] == [
+        "help",
+        "today",
+        "week",
+        "next",
+        "lang",
+        "verify",
+    ]
 
 
 def test_decisions_by_level_and_over_the_limit() -> None:
