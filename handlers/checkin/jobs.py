@@ -15,7 +15,7 @@ from typing import Any
 from bot.context import BotData
 from bot.jobs import PlannedJob
 from bot.outbox import caption_edit, message, photo_edit
-from bot.rules import checkin_code
+from bot.rules import checkin_code, reminders
 from bot.rules.locales import recipient_locale
 from handlers.checkin import flows
 from handlers.checkin.views import (
@@ -42,7 +42,10 @@ REFRESH_JOB = "checkin:code-refresh"
 async def plan(db: Database, now: datetime) -> Iterable[PlannedJob]:
     """One job per session still to close (or closed less than the useful time ago)."""
     jobs = []
-    for session in await sessions.ending_since(db, now - timedelta(days=2)):
+    # A close is never before its session's end, so a session ending past the scheduler's
+    # horizon has nothing to plan yet: without the bound, start-up read every future session.
+    until = now + reminders.HORIZON
+    for session in await sessions.ending_since(db, now - timedelta(days=2), until):
         closes = window_of(session).closes_at
         if closes + SUMMARY_USEFUL_FOR <= now:
             continue
