@@ -15,10 +15,8 @@ from telegram import Bot
 from bot.app import serve
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.importer import ImportRefused, describe_problem, load_class_plan
 from bot.logs import redact
 from bot.rules.phones import normalize_phone
-from bot.sandbox.main import run_sandbox
 from bot.sheets import csv_rows
 from bot.texts import Texts
 from storage import audit, backup, classes, people
@@ -42,6 +40,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "backup":
         return await backup_database(config, args.path)
     if args.command == "sandbox":
+        from bot.sandbox.main import run_sandbox  # the web server: only this command needs it
+
         return await run_sandbox(
             config,
             port=args.port,
@@ -86,6 +86,9 @@ async def import_class(config: Config, path: Path, *, dry_run: bool = False) -> 
             print(line, file=sys.stderr)
 
         return report
+
+    # The workbook reader (openpyxl) only here: `run` starts without it (start-up time).
+    from bot.importer import ImportRefused, describe_problem, load_class_plan
 
     try:
         plan = load_class_plan(path, default_timezone=config.timezone, progress=progress("check"))

@@ -11,9 +11,10 @@ leading apostrophe, the neutralisation spreadsheet programs understand (OWASP's 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl is imported by whoever writes a workbook, not at start-up
+    from openpyxl.worksheet.worksheet import Worksheet
 
 RISKY: Final = ("=", "+", "-", "@", "\t", "\r")
 

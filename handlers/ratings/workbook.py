@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-
 from bot.rules.locales import Locale
 from bot.rules.rating_stats import InstructorRow
 from bot.sheets import append_row
@@ -27,6 +25,8 @@ def workbook(
 
     def label(name: str, **values: object) -> str:
         return texts.plain(locale, f"ratings.{name}", **values)
+
+    from openpyxl import Workbook  # 0.2 s of imports: when a workbook is asked for, not at start
 
     book = Workbook()
     sheet = book.active
