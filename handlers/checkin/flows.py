@@ -21,7 +21,7 @@ from handlers.checkin.views import locale_of
 from handlers.leave import limit as leave_limit
 from storage import attendance, classes, forms, outbox, people, updates
 from storage.attendance import AttendanceRow
-from storage.db import SyncTx, Then, Tx
+from storage.db import Queryable, SyncTx, Then, Tx
 from storage.forms import FormKind
 from storage.sessions import Session
 
@@ -191,19 +191,36 @@ async def tell_followers(
     values: dict[str, Any],
 ) -> None:
     """Queue one message (in as many pages as it needs) to each bound follower of the class."""
+    rows = await followers_messages(tx, data, session, key, text, values)
+    if rows:
+        await outbox.enqueue_many(tx, rows, now=now)
+
+
+async def followers_messages(
+    db: Queryable,
+    data: BotData,
+    session: Session,
+    key: str,
+    text: str,
+    values: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The outbox rows of one message (in pages) to each bound follower of the class; read
+    and rendered before a write that only queues them (``outbox.enqueue_many``)."""
     roles = permissions.roles_for(Capability.FOLLOW_CLASS)
-    for manager in await classes.members(tx, session.class_id, roles):
+    rows = []
+    for manager in await classes.members(db, session.class_id, roles):
         if manager.telegram_user_id is None:
             continue
         rendered = data.texts.render(
             locale_of(manager, session, data.config.locale), text, **values
         )
         for n, payload in enumerate(messages(rendered), start=1):
-            await outbox.enqueue(
-                tx,
-                key=paged_key(f"{key}:manager:{manager.person_id}", n),
-                chat_id=manager.telegram_user_id,
-                person_id=manager.person_id,
-                payload=payload,
-                now=now,
+            rows.append(
+                {
+                    "key": paged_key(f"{key}:manager:{manager.person_id}", n),
+                    "chat_id": manager.telegram_user_id,
+                    "person_id": manager.person_id,
+                    "payload": payload,
+                }
             )
+    return rows

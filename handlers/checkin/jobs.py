@@ -76,12 +76,17 @@ async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
     if not roll:
         return
     values = summary_values(session, roll)
+    # Absences are final now: they may take a trainee past the leave limit's warnings. Who
+    # that may be is read here, so the write holds the writer only to warn them.
+    info, warnings = await leave_limit.close_warnings(data.db, session_id=session.id, now=now)
+    # The summary too is read and rendered here: the write only queues it.
+    key = f"checkin:summary:session:{session.id}"
+    rows = await flows.followers_messages(data.db, data, session, key, "checkin.summary", values)
 
     async def op(tx: Tx) -> None:
-        # Absences are final now: they may take a trainee past the leave limit's warnings.
-        await leave_limit.after_close(tx, data, session_id=session.id, now=now)
-        key = f"checkin:summary:session:{session.id}"
-        await flows.tell_followers(tx, data, session, key, "checkin.summary", now, values)
+        await leave_limit.warn_after_close(tx, data, info, warnings, now)
+        if rows:
+            await outbox.enqueue_many(tx, rows, now=now)
 
     await data.db.write(op)
 
