@@ -269,6 +269,14 @@ class Database:
         if self._peeker is not None:
             self._peeker.close()
 
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call ``callback`` with every statement either connection runs (None: stop).
+
+        For benchmarks and tests that count statements; it runs in SQLite's threads.
+        """
+        await self._reader.set_trace_callback(callback)
+        await self._writer.set_trace_callback(callback)
+
     def peek(self, sql: str, params: Params = ()) -> Any:
         """The first column of a one-row point read over committed data, in this thread.
 

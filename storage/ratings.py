@@ -11,6 +11,7 @@ even the database knows who gave which rating.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from storage import sessions
@@ -73,6 +74,26 @@ async def scores_of(db: Queryable, session_id: int) -> list[tuple[dict[str, int]
         (session_id,),
     )
     return [(json.loads(r[0]), r[1]) for r in rows]
+
+
+async def scores_of_sessions(
+    db: Queryable, session_ids: Iterable[int]
+) -> dict[int, list[tuple[dict[str, int], str | None]]]:
+    """Every rating of these sessions as (scores, comment), by session, without who gave
+    it: one statement however many sessions (a year of /instructors is a thousand)."""
+    ids = sorted(set(session_ids))
+    found: dict[int, list[tuple[dict[str, int], str | None]]] = {sid: [] for sid in ids}
+    if not ids:
+        return found
+    rows = await db.fetchall(
+        "SELECT session_id, scores, comment FROM ratings"
+        " WHERE session_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY session_id, scores, comment",
+        (json.dumps(ids),),
+    )
+    for session_id, scores, comment in rows:
+        found[session_id].append((json.loads(scores), comment))
+    return found
 
 
 async def responders(db: Queryable, session_id: int) -> set[int]:
