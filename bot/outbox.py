@@ -231,6 +231,7 @@ class Outbox:
         # as soon as the database takes a write. Row id -> (message id, when sent).
         self._unrecorded: dict[int, tuple[int | None, datetime]] = {}
         self._degraded = False  # the last write failed: send nothing new until one succeeds
+        self._recording: asyncio.Future[bool] | None = None  # the backlog's write in flight
         self.stats: dict[str, int] = {"sent": 0, "retried_429": 0, "retried": 0, "failed": 0}
 
     def wake(self) -> None:
@@ -345,25 +346,42 @@ class Outbox:
             return "sent"
 
     async def _record_backlog(self) -> bool:
-        """Write every sent-but-unrecorded result, in one transaction; False if refused."""
-        if not self._unrecorded:
-            return True
-        batch = dict(self._unrecorded)
-        try:
-            await self._db.write(lambda tx: outbox.mark_sent_many(tx, batch))
-        except Exception:  # locked, full: kept, and retried by the next flush
-            if not self._degraded:
-                _LOGGER.warning(
-                    "outbox: %d sends not recorded yet (the database refused the write);"
-                    " they will not be sent again",
-                    len(batch),
-                    exc_info=True,
-                )
-            self._degraded = True
-            return False
-        for row_id in batch:
-            self._unrecorded.pop(row_id, None)
-        self._degraded = False
+        """Write every sent-but-unrecorded result, in one transaction; False if refused.
+
+        One such write at a time: a send that finishes while one is in flight waits for it
+        and then writes what is left, so each result is written once (every send used to
+        write the whole backlog, 22 rows a write at full speed, the same rows again and
+        again: benchmarks/bench_outbox.py).
+        """
+        while self._unrecorded:
+            if self._recording is not None:
+                if not await asyncio.shield(self._recording):
+                    return False
+                continue  # what was sent since that write's snapshot is still to write
+            batch = dict(self._unrecorded)
+            done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._recording = done
+            recorded = False
+            try:
+                await self._db.write(lambda tx, b=batch: outbox.mark_sent_many(tx, b))
+                recorded = True
+            except Exception:  # locked, full: kept, and retried by the next flush
+                if not self._degraded:
+                    _LOGGER.warning(
+                        "outbox: %d sends not recorded yet (the database refused the write);"
+                        " they will not be sent again",
+                        len(batch),
+                        exc_info=True,
+                    )
+                self._degraded = True
+            finally:  # cancelled too: whoever waits is told, and the rows stay unrecorded
+                self._recording = None
+                done.set_result(recorded)
+            if not recorded:
+                return False
+            for row_id in batch:
+                self._unrecorded.pop(row_id, None)
+            self._degraded = False
         return True
 
     async def _message_of(self, outbox_id: int) -> int | str | None:
