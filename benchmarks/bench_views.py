@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import tempfile
 import time
@@ -57,6 +58,12 @@ async def _person(tx: Tx, n: int, user_id: int | None, now: str) -> int:
         " created_at, updated_at) VALUES (?, ?, ?, ?, 'zh', ?, ?, ?)",
         (f"P{n}", f"139{n:08d}", f"inv{n}", user_id, now, now, now),
     )
+
+
+def _answers(lecture: int, count: int = 20) -> list[dict[str, int]]:
+    """Twenty answers to a lecture, 3 to 5 on each question (about 17 different ones)."""
+    rng = random.Random(lecture)
+    return [{d: rng.choice((3, 4, 4, 5, 5)) for d in DIMENSIONS} for _ in range(count)]
 
 
 async def make_year(db: Database, lectures: int) -> None:
@@ -98,10 +105,7 @@ async def make_year(db: Database, lectures: int) -> None:
             await tx.executemany(
                 "INSERT INTO ratings (session_id, person_id, scores, comment, submitted_at,"
                 " updated_at) VALUES (?, NULL, ?, NULL, ?, ?)",
-                [
-                    (sid, json.dumps(dict.fromkeys(DIMENSIONS, 3 + (k + r) % 3)), now, now)
-                    for r in range(20)
-                ],
+                [(sid, json.dumps(scores), now, now) for scores in _answers(k)],
             )
 
     await db.write(op)

@@ -127,12 +127,13 @@ async def show_instructors(update: Update, context: Context) -> None:
         return
     by_instructor: dict[tuple[int, str], list[rating_stats.Lecture]] = defaultdict(list)
     dims: list[str] = []
-    # One read for every lecture's ratings, not one per lecture (a year is a thousand).
-    stored = await ratings.scores_of_sessions(context.db, (t.session.id for t in done))
+    # Every lecture's ratings counted by SQLite at once, not read one lecture at a time
+    # and summed here (a year is a thousand lectures and twenty thousand ratings).
+    counts = await ratings.score_counts_of_sessions(context.db, (t.session.id for t in done))
     for item in done:
         dims.extend(d for d in views.dimensions_of(item.session) if d not in dims)
         by_instructor[(item.instructor_id, item.instructor_name)].append(
-            views.stats_lecture(item.session, stored[item.session.id])
+            views.counted_lecture(item.session, counts.get(item.session.id))
         )
     config = context.bot_data.config
     rows = rating_stats.instructor_rows(
