@@ -45,8 +45,8 @@ import asyncio
 import base64
 import contextlib
 import logging
-import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,15 +153,17 @@ class Pacer:
 
     Telegram (and the sandbox's double, bot/testing/rules.py FloodLimiter) refuses a send
     when ``limit`` sends arrived within the last second: a sliding window of arrivals. Sends
-    spaced evenly at 29 a second put the 30th exactly one second after the first, so the
+    spaced evenly at 29 a second put the 31st just over one second after the first, so the
     least delay between our clock and the server's (a busy event loop, a busy server) made
-    two sends arrive closer than they left, and a 429. So each send is spaced from the
-    previous one's actual release (never from a slot handed out in advance, which a late
-    wake-up would spend in a burst) by ``(1 + margin) / limit``: any ``limit + 1`` sends
-    leave at least ``1 + margin`` seconds apart, which tolerates ``margin`` seconds of
-    jitter, at ``limit / (1 + margin)`` sends a second (28.6 with the defaults, 95%). Groups
-    are spaced the same way (20 a minute, 3.15 s apart); a private chat once a second,
-    inside Telegram's short burst.
+    sends arrive closer than they left, and a 429; and slots handed out in advance were
+    spent in a burst by waiters that woke late. So the pacer keeps the moments its last
+    ``limit`` sends actually left and lets a send go only when the ``limit``-th before it
+    left at least ``1 + margin`` seconds ago: any ``limit + 1`` sends leave that far apart,
+    which tolerates ``margin`` seconds of delay on the way, at ``limit / (1 + margin)``
+    sends a second (28.6 with the defaults, 95% of 30). A late wake-up may be caught up,
+    but sends never leave closer than half their average spacing. Groups are spaced the
+    same way (20 a minute, 3.15 s apart); a private chat once a second, inside Telegram's
+    short burst.
     """
 
     def __init__(
@@ -174,29 +176,35 @@ class Pacer:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self._spacing = (1.0 + margin) / limit
+        self._window = 1.0 + margin
+        self._gap = self._window / limit / 2  # the closest two sends may leave
+        self._released: deque[float] = deque(maxlen=limit)  # the last sends, when they left
         self._private = private_interval
         self._group = group_interval
         self._monotonic = monotonic
         self._sleep = sleep
-        self._last = -math.inf  # the last release
         self._held_until = 0.0  # a 429's retry_after
         self._next_chat: dict[int, float] = {}
         self._turn = asyncio.Lock()  # waiters are released in the order they came
 
+    def _earliest(self) -> float:
+        """When the next send may leave, by the sends before it."""
+        released = self._released
+        at = self._held_until
+        if released:
+            at = max(at, released[-1] + self._gap)
+        if len(released) == released.maxlen:
+            at = max(at, released[0] + self._window)
+        return at
+
     async def wait_turn(self, chat_id: int) -> None:
-        """Wait until this chat may be sent to and the global spacing allows; take the turn."""
+        """Wait until this chat may be sent to and the window allows; take the turn."""
         while (wait := self._next_chat.get(chat_id, 0.0) - self._monotonic()) > 0:
             await self._sleep(wait)
         async with self._turn:
-            while True:
-                now = self._monotonic()
-                wait = max(self._last + self._spacing, self._held_until) - now
-                if wait <= 0:
-                    break
+            while (wait := self._earliest() - (now := self._monotonic())) > 0:
                 await self._sleep(wait)
-            # The release is now, after any late wake-up: the next send is spaced from it.
-            self._last = now
+            self._released.append(now)  # when it left, after any late wake-up
         self._next_chat[chat_id] = now + (self._group if chat_id < 0 else self._private)
         if len(self._next_chat) > 10_000:  # forget chats whose spacing is over
             self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
