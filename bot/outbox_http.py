@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     import aiohttp
 
 
+_JSON = {"Content-Type": "application/json"}
+
+
 class AiohttpRequest(BaseRequest):
     """A BaseRequest over one aiohttp session with at most ``pool`` connections."""
 
@@ -66,13 +69,17 @@ class AiohttpRequest(BaseRequest):
         assert self._session is not None
         import aiohttp  # loaded by initialize: a lookup in sys.modules
 
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None and request_data.contains_files:
             data = _form(request_data)  # a photo: multipart, as Telegram wants files
         elif request_data is not None:
-            data = request_data.json_parameters
+            # A JSON body (the Bot API takes one): one json.dumps in C, where a form was
+            # URL-encoded character by character in Python, a tenth of a send's CPU.
+            data = request_data.json_payload
+            headers = _JSON
         try:
-            async with self._session.request(method, url, data=data) as response:
+            async with self._session.request(method, url, data=data, headers=headers) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut("timed out talking to the Bot API") from error
