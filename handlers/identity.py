@@ -11,7 +11,8 @@ from storage import identities, people
 
 
 async def identify(update: Update, context: Context) -> None:
-    """Load the speaker's person and memberships from the database into context.viewer."""
+    """Set context.viewer: the speaker's person, memberships and locale, as the database
+    says now (from the identity cache, which the database's change log keeps true)."""
     user = update.effective_user
     if user is None:
         return
