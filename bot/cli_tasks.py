@@ -12,22 +12,11 @@ from pathlib import Path
 
 from telegram import Bot
 
-from bot import cli_grades
 from bot.app import serve
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.importer import (
-    ImportRefused,
-    build_plan,
-    describe_problem,
-    grades_only,
-    read_source,
-)
-from bot.invites import Invite, cards_docx
 from bot.logs import redact
-from bot.records import export
 from bot.rules.phones import normalize_phone
-from bot.sandbox.main import run_sandbox
 from bot.sheets import csv_rows
 from bot.texts import Texts
 from storage import audit, backup, classes, people
@@ -46,6 +35,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
             config, args.path, dry_run=args.dry_run, class_name=args.class_name
         )
     if args.command == "certificates":
+        from bot import cli_grades  # the graduation sheets' reader: only these commands
+
         return await cli_grades.write_certificates(config, args.out, args.class_name)
     if args.command == "invites":
         return await write_invites(
@@ -60,6 +51,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "backup":
         return await backup_database(config, args.path)
     if args.command == "sandbox":
+        from bot.sandbox.main import run_sandbox  # the web server: only this command needs it
+
         return await run_sandbox(
             config,
             port=args.port,
@@ -94,6 +87,10 @@ async def import_class(
     A file of graduation sheets alone (assessment, scores) updates the class named by
     ``class_name`` (or the only one) instead: bot/cli_grades.py.
     """
+    # The workbook reader (openpyxl) only here: `run` starts without it (start-up time).
+    from bot import cli_grades
+    from bot.importer import ImportRefused, build_plan, describe_problem, grades_only, read_source
+
     texts = Texts()
     locale = config.locale
     sheets, problems = read_source(path)
@@ -153,6 +150,8 @@ async def write_invites(
 ) -> int:
     """Write each person's invite code and t.me link to a CSV for the class manager, or
     (``docx``) a printable sheet of cards with QR codes."""
+    from bot.invites import Invite, cards_docx  # the QR encoder: only this command needs it
+
     texts = Texts()
     locale = config.locale
     out = out or Path("invites.docx" if docx else "invites.csv")
@@ -234,6 +233,8 @@ def choose_classes(found: list[ClassRow], name: str | None) -> list[ClassRow] | 
 
 async def export_records(config: Config, out: Path, class_name: str | None) -> int:
     """Write each class's workbook and training files into ``out``; print each file."""
+    from bot.records import export  # the records' writers: only this command needs them
+
     texts = Texts()
     locale = config.locale
 

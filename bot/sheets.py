@@ -27,14 +27,26 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:  # openpyxl is imported by whoever writes a workbook, not at start-up
+    from openpyxl.worksheet.worksheet import Worksheet
 
 RISKY: Final = ("=", "+", "-", "@", "\t", "\r")
+
+# The control characters a workbook cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE, written
+# out so that importing this module does not import openpyxl).
+ILLEGAL_CHARACTERS_RE: Final = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+def get_column_letter(index: int) -> str:
+    """A 1-based column number as Excel's letters: 1 -> A, 27 -> AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def csv_cell(value: Any) -> Any:

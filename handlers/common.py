@@ -50,6 +50,26 @@ def viewer_of(context: Context) -> Viewer:
     return context.viewer
 
 
+async def reply_only(message: Message, text: str, reply_markup: ReplyMarkup | None = None) -> None:
+    """Reply in the message's chat, as ``reply_text`` does, without reading the answer.
+
+    PTB turns the Bot API's answer into a ``Message`` that nobody here looks at: for the
+    check-in's reply that was a quarter of a check-in's CPU (benchmarks/bench_checkin.py).
+    This goes through the same ``Bot._post`` (defaults, rate limiter, errors raised alike)
+    and drops the answer.
+    """
+    bot = message.get_bot()
+    data: dict[str, Any] = {"chat_id": message.chat_id, "text": text}
+    defaults = getattr(bot, "defaults", None)  # as reply_text: the bot's parse mode
+    if defaults is not None and defaults.parse_mode is not None:
+        data["parse_mode"] = defaults.parse_mode
+    if reply_markup is not None:
+        data["reply_markup"] = reply_markup
+    if message.message_thread_id is not None and message.is_topic_message:
+        data["message_thread_id"] = message.message_thread_id
+    await bot._post("sendMessage", data)  # a protected method of PTB: see the docstring
+
+
 def on_command(
     app: Application,
     name: str,

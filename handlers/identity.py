@@ -7,17 +7,19 @@ from telegram.ext import Application, TypeHandler
 
 from bot.context import Context, Viewer
 from bot.rules.locales import locale_from_telegram, parse_locale
-from storage import classes, people
+from storage import identities, people
 
 
 async def identify(update: Update, context: Context) -> None:
-    """Load the speaker's person and memberships from the database into context.viewer."""
+    """Set context.viewer: the speaker's person, memberships and locale, as the database
+    says now (from the identity cache, which the database's change log keeps true)."""
     user = update.effective_user
     if user is None:
         return
     db = context.db
-    # One read, not three: this runs for every update (benchmarks/bench_checkin.py).
-    found = await classes.identity_of(db, user.id)
+    # From memory while no identity changed anywhere (storage/identities.py): this runs for
+    # every update (benchmarks/bench_checkin.py).
+    found = await identities.identity(db, user.id)
     person, memberships = found.person, found.memberships
     if person is not None and found.unreachable:
         # They wrote to us, so Telegram lets us write to them again (see bot/outbox.py).

@@ -6,12 +6,13 @@ fills an empty ``checkin_at``, a check-out only an empty ``checkout_at``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Queryable, Tx
+from storage.db import Queryable, SyncTx, Tx
 from storage.sessions import Session
 from storage.times import from_db, to_db
 
@@ -102,6 +103,68 @@ async def record_checkin(
             to_db(session.ends_at),
             session.settings,
         ),
+    )
+    return None if row is None else _attendance(row)
+
+
+def record_checkin_now(
+    tx: SyncTx,
+    session: Session,
+    person_id: int,
+    at: datetime,
+    method: str,
+    *,
+    roles: Iterable[str],
+) -> tuple[AttendanceRow | None, bool]:
+    """``record_checkin`` in SQLite's thread, checking also that the person holds one of
+    ``roles`` in the class now; (the row if recorded now, whether the person has approved
+    leave in the class not reported back yet).
+
+    The permission is checked by the INSERT itself, so it holds at the moment of the act
+    whatever the caller's copy of the person says. The leave question is asked by the same
+    statement: the leave hook (handlers/leave/limit.py) has work only when it says yes,
+    and every check-in saves a statement.
+    """
+    wanted = sorted(roles)
+    marks = ",".join("?" * len(wanted))
+    row = tx.fetchone(
+        "INSERT INTO attendance (session_id, person_id, checkin_at, checkin_method, updated_at)"
+        " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sessions s"
+        " JOIN classes c ON c.id = s.class_id WHERE s.id = ? AND s.cancelled_at IS NULL"
+        " AND s.starts_at = ? AND s.ends_at = ? AND c.settings = ?"
+        " AND EXISTS (SELECT 1 FROM memberships m WHERE m.class_id = s.class_id"
+        f" AND m.person_id = ? AND m.active = 1 AND m.role IN ({marks})))"
+        " ON CONFLICT (session_id, person_id) DO UPDATE SET"
+        " checkin_at = excluded.checkin_at, checkin_method = excluded.checkin_method,"
+        " updated_at = excluded.updated_at"
+        " WHERE attendance.checkin_at IS NULL AND attendance.locked_at IS NULL"
+        f" RETURNING {_ATT_COLUMNS}, EXISTS (SELECT 1 FROM leave_requests l"
+        " WHERE l.class_id = ? AND l.person_id = ? AND l.status = 'approved'"
+        " AND l.reported_back_at IS NULL)",
+        (
+            session.id,
+            person_id,
+            to_db(at),
+            method,
+            to_db(at),
+            session.id,
+            to_db(session.starts_at),
+            to_db(session.ends_at),
+            session.settings,
+            person_id,
+            *wanted,
+            session.class_id,
+            person_id,
+        ),
+    )
+    return (None, False) if row is None else (_attendance(row), bool(row[10]))
+
+
+def record_of_now(tx: SyncTx, session_id: int, person_id: int) -> AttendanceRow | None:
+    """``record_of`` in SQLite's thread."""
+    row = tx.fetchone(
+        f"SELECT {_ATT_COLUMNS} FROM attendance WHERE session_id = ? AND person_id = ?",
+        (session_id, person_id),
     )
     return None if row is None else _attendance(row)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from storage.db import Queryable
 from storage.people import RECIPIENT_COLUMNS, Person, Recipient
@@ -141,25 +143,62 @@ class Identity:
     unreachable: bool  # Telegram's last answer for this person was 403
 
 
+_IDENTITY_SELECT = (
+    "SELECT p.id, p.name, p.phone, p.unit, p.invite_code, p.telegram_user_id, p.locale,"
+    " p.unreachable_at IS NOT NULL,"
+    " c.id, c.name, c.start_date, c.end_date, c.timezone, c.settings, group_concat(m.role)"
+    " FROM people p"
+    " LEFT JOIN memberships m ON m.person_id = p.id AND m.active = 1"
+    " LEFT JOIN classes c ON c.id = m.class_id"
+)
+
+
 async def identity_of(db: Queryable, telegram_user_id: int) -> Identity:
     """The person bound to a Telegram account, their active classes and roles, in one read."""
     rows = await db.fetchall(
-        "SELECT p.id, p.name, p.phone, p.unit, p.invite_code, p.telegram_user_id, p.locale,"
-        " p.unreachable_at IS NOT NULL,"
-        " c.id, c.name, c.start_date, c.end_date, c.timezone, c.settings, group_concat(m.role)"
-        " FROM people p"
-        " LEFT JOIN memberships m ON m.person_id = p.id AND m.active = 1"
-        " LEFT JOIN classes c ON c.id = m.class_id"
-        " WHERE p.telegram_user_id = ?"
+        f"{_IDENTITY_SELECT} WHERE p.telegram_user_id = ?"
         " GROUP BY c.id ORDER BY c.start_date, c.id",
         (telegram_user_id,),
     )
     if not rows:
         return Identity(None, (), False)
-    first = rows[0]
-    memberships = tuple(
-        Membership(ClassRow(*r[8:14]), frozenset(r[14].split(",")))
-        for r in rows
-        if r[8] is not None
+    return _identities(rows)[telegram_user_id]
+
+
+async def identities_of(db: Queryable, person_ids: Iterable[int] | None) -> dict[int, Identity]:
+    """Every bound person among these (None: everyone bound), by Telegram account, in one
+    read (the identity cache, storage/identities.py, fills itself with this)."""
+    if person_ids is None:
+        where, params = "p.telegram_user_id IS NOT NULL", ()
+    else:
+        where = "p.telegram_user_id IS NOT NULL AND p.id IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(sorted(set(person_ids))),)
+    rows = await db.fetchall(
+        f"{_IDENTITY_SELECT} WHERE {where} GROUP BY p.id, c.id ORDER BY p.id, c.start_date, c.id",
+        params,
     )
-    return Identity(Person(*first[:7]), memberships, bool(first[7]))
+    return _identities(rows)
+
+
+def _identities(rows: Iterable[Any]) -> dict[int, Identity]:
+    """Rows of _IDENTITY_SELECT, by person then class, as one Identity per Telegram account."""
+    found: dict[int, Identity] = {}
+    classes: dict[int, ClassRow] = {}  # one object per class, shared by its members
+    person: Person | None = None
+    unreachable = False
+    memberships: list[Membership] = []
+    for r in rows:
+        if person is None or person.id != r[0]:
+            if person is not None:
+                found[person.telegram_user_id or 0] = Identity(
+                    person, tuple(memberships), unreachable
+                )
+            person, unreachable, memberships = Person(*r[:7]), bool(r[7]), []
+        if r[8] is not None:
+            klass = classes.get(r[8])
+            if klass is None:  # one read, one snapshot: the same class reads the same
+                klass = classes[r[8]] = ClassRow(*r[8:14])
+            memberships.append(Membership(klass, frozenset(r[14].split(","))))
+    if person is not None:
+        found[person.telegram_user_id or 0] = Identity(person, tuple(memberships), unreachable)
+    return found

@@ -19,6 +19,17 @@ the storage function that makes the change), and the door runs the topic's liste
 write is committed, in the writer's own task, before ``write`` returns: so the caller's next
 step already sees the outbox woken and the jobs replanned, and no caller has to remember it.
 
+Why thread writes (``write_in_thread``): every aiosqlite call is a hop to the connection's
+thread and back, about 20 µs of overhead each. A hot write (a check-in) is given as one plain
+function of a ``SyncTx`` and the door runs a whole batch of them, BEGIN and COMMIT included,
+as one function in SQLite's thread: one hop per batch instead of three or more per write. A
+thread write whose rest needs the async storage functions (a check-in during leave) returns
+``Then(op)``, and that op runs at once in the same transaction, before the next write.
+
+Why ``peek``: a value read for every update (the identity cache's generation) is one point
+read on a third connection in the event loop's own thread: a WAL reader never waits for the
+writer, and a few microseconds in the loop are cheaper than a hop.
+
 Why ``execute_fetchall``: every aiosqlite call is a hop to the connection's thread and back.
 A cursor costs three (execute, fetch, close); ``execute_fetchall`` does all of it in one, which
 makes a read about three times cheaper (benchmarks/bench_checkin.py). Every ``fetchone`` here
@@ -32,12 +43,13 @@ import contextlib
 import inspect
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import aiosqlite
 
@@ -45,6 +57,9 @@ _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]
 WriteOp = Callable[["Tx"], Awaitable[T]]
+# A write run in SQLite's thread: plain statements on a SyncTx; it may hand the rest of its
+# work to an async op (``Then``), run next in the same transaction.
+ThreadOp = Callable[["SyncTx"], "T | Then[T]"]
 
 # The most writes one transaction takes, so one commit never waits on an unbounded batch.
 _MAX_BATCH = 256
@@ -158,16 +173,63 @@ class Snapshot:
                 yield rows
 
 
+class SyncTx:
+    """A write transaction seen from SQLite's own thread (``Database.write_in_thread``).
+
+    Plain sqlite3 calls: no hops, so it must never be kept or used outside its op.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.topics: set[Topic] = set()
+
+    def changed(self, topic: Topic) -> None:
+        """Say what this write changed: the topic's listener runs once it is committed."""
+        self.topics.add(topic)
+
+    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        """Run one statement and return its cursor (for rowcount and lastrowid)."""
+        return self._conn.execute(sql, params)
+
+    def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Return the first row of a query, seeing this transaction's own writes."""
+        return self._conn.execute(sql, params).fetchone()
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Return every row of a query, seeing this transaction's own writes."""
+        return self._conn.execute(sql, params).fetchall()
+
+
+@dataclass(frozen=True)
+class Then(Generic[T]):
+    """A thread write's answer when the rest of its work needs async storage functions:
+    ``op`` runs at once, in the same transaction, and its result is the write's."""
+
+    op: WriteOp[T]
+
+
+@dataclass
+class _Job:
+    op: Any  # WriteOp, or ThreadOp when ``threaded``
+    future: asyncio.Future[Any]
+    threaded: bool
+
+
 class Database:
     """The bot's SQLite file: open it with ``Database.open`` and close it when done."""
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        peeker: sqlite3.Connection | None = None,
     ) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
-        self._queue: asyncio.Queue[tuple[WriteOp[Any], asyncio.Future[Any]]] = asyncio.Queue()
+        self._peeker = peeker
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._listeners: dict[Topic, list[Listener]] = {}
         self._writing = asyncio.Lock()  # the writer connection: one batch, or reclaim()
@@ -211,7 +273,7 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        db = cls(path, writer, reader)
+        db = cls(path, writer, reader, _peek_connection(path))
         db._task = asyncio.get_running_loop().create_task(db._run_writes(), name="db-writer")
         return db
 
@@ -225,6 +287,31 @@ class Database:
             self._task = None
         await self._reader.close()
         await self._writer.close()
+        if self._peeker is not None:
+            self._peeker.close()
+
+    async def trace(self, callback: Callable[[str], object] | None) -> None:
+        """Call ``callback`` with every statement either connection runs (None: stop).
+
+        For benchmarks and tests that count statements; it runs in SQLite's threads.
+        """
+        await self._reader.set_trace_callback(callback)
+        await self._writer.set_trace_callback(callback)
+
+    def peek(self, sql: str, params: Params = ()) -> Any:
+        """The first column of a one-row point read over committed data, in this thread.
+
+        Only for tiny lookups by key asked very often (no hop, see the module's notes);
+        None if there is no row or the file is busy (a WAL reader waits only during a
+        recovery), so a caller must treat None as "unknown".
+        """
+        if self._peeker is None:
+            return None
+        try:
+            row = self._peeker.execute(sql, params).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        return None if row is None else row[0]
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """Return the first row of a query over committed data, or None."""
@@ -258,10 +345,22 @@ class Database:
         other writer waits. If it raises, its changes are rolled back and the error is
         raised here.
         """
+        return await self._submit(op, threaded=False)
+
+    async def write_in_thread(self, op: ThreadOp[T]) -> T:
+        """Like ``write``, with ``op`` a plain function run in SQLite's thread on a SyncTx.
+
+        Writes waiting together run as one function there, BEGIN to COMMIT: one hop for the
+        batch. ``op`` must be quick and touch nothing but its SyncTx (it blocks the writer);
+        if the rest of its work needs async storage functions it returns ``Then(async_op)``.
+        """
+        return await self._submit(op, threaded=True)
+
+    async def _submit(self, op: Any, *, threaded: bool) -> Any:
         if self._task is None:
             raise RuntimeError("database is closed")
-        future: asyncio.Future[tuple[T, set[Topic]]] = asyncio.get_running_loop().create_future()
-        await self._queue.put((op, future))
+        future: asyncio.Future[tuple[Any, set[Topic]]] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(op, future, threaded))
         value, topics = await future
         for topic in sorted(topics):
             await self._notify(topic)
@@ -302,7 +401,7 @@ class Database:
             after = (await self._writer.execute_fetchall("PRAGMA freelist_count"))[0][0]
         return int(before) - int(after)
 
-    async def _run_batch(self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]]) -> None:
+    async def _run_batch(self, batch: list[_Job]) -> None:
         # Optimistic first: the whole batch in one transaction, no savepoints (each one costs
         # two more hops to the sqlite thread per write). If any write fails, everything is
         # rolled back and the batch runs again with a savepoint per write, so one bad write
@@ -320,7 +419,8 @@ class Database:
             except Exception as exc:  # noqa: BLE001 - every caller gets it, and it is logged
                 self._fail(batch, exc)
                 return
-        for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
+        for (ok, value), job in zip(outcomes, batch, strict=True):
+            future = job.future
             if future.done():  # the caller gave up (cancelled); the write stands
                 continue
             if ok:
@@ -328,32 +428,38 @@ class Database:
             else:
                 future.set_exception(value)
 
-    async def _transaction(
-        self, batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]], *, isolate: bool
-    ) -> list[tuple[bool, Any]]:
-        """Run the batch in one transaction; without ``isolate``, raise _WriteFailed on error."""
+    async def _transaction(self, batch: list[_Job], *, isolate: bool) -> list[tuple[bool, Any]]:
+        """Run the batch in one transaction; without ``isolate``, raise _WriteFailed on error.
+
+        Consecutive thread writes run as one function in SQLite's thread, with the BEGIN
+        before the first and the COMMIT after the last; async writes run as before.
+        """
         outcomes: list[tuple[bool, Any]] = []
+        began = False
+        i = 0
         try:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            for op, _ in batch:
-                tx = Tx(self._writer)  # one per write: its topics are its own
-                if not isolate:
-                    try:
-                        outcomes.append((True, (await op(tx), tx.topics)))
-                    except Exception as exc:
-                        raise _WriteFailed from exc
-                    continue
-                await self._writer.execute("SAVEPOINT write_op")
-                try:
-                    result = (await op(tx), tx.topics)
-                except Exception as exc:  # noqa: BLE001 - handed to the caller
-                    await self._writer.execute("ROLLBACK TO write_op")
-                    await self._writer.execute("RELEASE write_op")
-                    outcomes.append((False, exc))
-                else:
-                    await self._writer.execute("RELEASE write_op")
-                    outcomes.append((True, result))
-            await self._writer.execute("COMMIT")
+            while True:
+                end = i
+                while end < len(batch) and batch[end].threaded:
+                    end += 1
+                last = end == len(batch)
+                if not began or end > i or last:
+                    ops = [job.op for job in batch[i:end]]
+                    done, then = await _in_thread(
+                        self._writer, _run_ops, ops, begin=not began, commit=last, isolate=isolate
+                    )
+                    began = True
+                    outcomes.extend(done)
+                    i += len(done)
+                    if then is not None:  # batch[i] handed its rest to an async op
+                        step, sync_tx = then
+                        outcomes.append(await self._async_op(step.op, isolate, sync_tx.topics))
+                        i += 1
+                        continue
+                    if last:
+                        break
+                outcomes.append(await self._async_op(batch[i].op, isolate, set(), savepoint=True))
+                i += 1
             self.commits += 1
         except BaseException:
             if self._writer.in_transaction:
@@ -361,16 +467,83 @@ class Database:
             raise
         return outcomes
 
+    async def _async_op(
+        self, op: WriteOp[Any], isolate: bool, topics: set[Topic], *, savepoint: bool = False
+    ) -> tuple[bool, Any]:
+        """Run one async write; with ``isolate``, in a savepoint (opened here if
+        ``savepoint``, else already opened in the thread by the write it continues)."""
+        tx = Tx(self._writer)  # one per write: its topics are its own
+        tx.topics |= topics
+        if not isolate:
+            try:
+                return True, (await op(tx), tx.topics)
+            except Exception as exc:
+                raise _WriteFailed from exc
+        if savepoint:
+            await self._writer.execute("SAVEPOINT write_op")
+        try:
+            result = (await op(tx), tx.topics)
+        except Exception as exc:  # noqa: BLE001 - handed to the caller
+            await self._writer.execute("ROLLBACK TO write_op")
+            await self._writer.execute("RELEASE write_op")
+            return False, exc
+        await self._writer.execute("RELEASE write_op")
+        return True, result
+
     @staticmethod
-    def _fail(batch: list[tuple[WriteOp[Any], asyncio.Future[Any]]], exc: Exception) -> None:
+    def _fail(batch: list[_Job], exc: Exception) -> None:
         _LOGGER.error("write transaction failed; rolled back %d writes", len(batch), exc_info=exc)
-        for _, future in batch:
-            if not future.done():
-                future.set_exception(exc)
+        for job in batch:
+            if not job.future.done():
+                job.future.set_exception(exc)
 
 
 def _first(rows: Iterable[aiosqlite.Row]) -> aiosqlite.Row | None:
     return next(iter(rows), None)
+
+
+async def _in_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """Run ``fn(sqlite3_connection, *args)`` in the connection's thread: one hop.
+
+    aiosqlite runs each of its calls as a function queued to that thread; its public API
+    queues one per statement. This queues ours, through the same queue, so it stays in
+    order with every other call on the connection.
+    """
+    return await conn._execute(fn, conn._conn, *args, **kw)
+
+
+def _run_ops(
+    conn: sqlite3.Connection, ops: list[ThreadOp[Any]], *, begin: bool, commit: bool, isolate: bool
+) -> tuple[list[tuple[bool, Any]], tuple[Then[Any], SyncTx] | None]:
+    """In SQLite's thread: BEGIN if asked, each thread write in turn, COMMIT if asked.
+
+    Stops at a write that returns ``Then`` (its savepoint, with ``isolate``, left open for
+    the async rest) and returns the outcomes so far with it.
+    """
+    if begin:
+        conn.execute("BEGIN IMMEDIATE")
+    done: list[tuple[bool, Any]] = []
+    for op in ops:
+        tx = SyncTx(conn)
+        if isolate:
+            conn.execute("SAVEPOINT write_op")
+        try:
+            value = op(tx)
+        except Exception as exc:
+            if not isolate:
+                raise _WriteFailed from exc
+            conn.execute("ROLLBACK TO write_op")
+            conn.execute("RELEASE write_op")
+            done.append((False, exc))
+            continue
+        if isinstance(value, Then):
+            return done, (value, tx)
+        if isolate:
+            conn.execute("RELEASE write_op")
+        done.append((True, (value, tx.topics)))
+    if commit:
+        conn.execute("COMMIT")
+    return done, None
 
 
 class _WriteFailed(Exception):
@@ -385,6 +558,14 @@ async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
     await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     # FULL: a check-in acknowledged to a trainee survives a power cut, not only a crash.
     await conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _peek_connection(path: Path) -> sqlite3.Connection:
+    # Only ever reads, from the event loop's thread; no busy wait: a busy file answers
+    # "unknown" at once rather than stalling every update (Database.peek).
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 0")
     return conn
 
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from storage import updates
-from storage.db import Queryable, Tx
+from storage.db import Queryable, SyncTx, Tx
 from storage.times import from_db, to_db
 
 
@@ -158,6 +158,13 @@ async def drop(tx: Tx, person_id: int, kind: FormKind, *, session_id: int | None
         (person_id, _stored(kind, session_id)),
     )
     return cursor.rowcount == 1
+
+
+def drop_now(tx: SyncTx, person_id: int, kind: FormKind) -> None:
+    """``drop`` in SQLite's thread (a check-in's thread write), for a form of no session."""
+    tx.execute(
+        "DELETE FROM forms WHERE person_id = ? AND kind = ?", (person_id, _stored(kind, None))
+    )
 
 
 async def drop_of_session(tx: Tx, session_id: int) -> None:

@@ -11,6 +11,7 @@ the jobs are planned again once it is committed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -444,18 +445,26 @@ async def closed_sessions_of(
     return [_attended(r) for r in rows]
 
 
-async def trainees_of_class(db: Queryable, class_id: int, ended_by: datetime) -> list[Attended]:
-    """Every active trainee's record of every session of the class (not cancelled) ended
-    by ``ended_by``, in one read (the at-risk view of a class of 900)."""
+async def trainees_of_class(
+    db: Queryable, class_id: int, ended_by: datetime, person_ids: Sequence[int] | None = None
+) -> list[Attended]:
+    """Every active trainee's (or these trainees') record of every session of the class
+    (not cancelled) ended by ``ended_by``, in one read (the at-risk view of a class of
+    900, the warnings of a session's close)."""
+    only = ""
+    params: tuple[Any, ...] = (class_id, to_db(ended_by))
+    if person_ids is not None:
+        only = " AND m.person_id IN (SELECT value FROM json_each(?))"
+        params += (json.dumps(sorted(set(person_ids))),)
     rows = await db.fetchall(
         "SELECT m.person_id, s.starts_at, s.ends_at, s.hours, a.checkin_at, a.checkout_at,"
         f" a.override_status, {_ON_LEAVE.format(person='m.person_id')}, s.id"
         " FROM sessions s JOIN memberships m ON m.class_id = s.class_id"
         "   AND m.role = 'trainee' AND m.active = 1"
         " LEFT JOIN attendance a ON a.session_id = s.id AND a.person_id = m.person_id"
-        " WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?"
+        f" WHERE s.class_id = ? AND s.cancelled_at IS NULL AND s.ends_at <= ?{only}"
         " ORDER BY m.person_id, s.starts_at",
-        (class_id, to_db(ended_by)),
+        params,
     )
     return [_attended(r) for r in rows]
 
@@ -472,6 +481,19 @@ async def trainees_of_session(db: Queryable, session_id: int) -> list[Attended]:
         (session_id,),
     )
     return [_attended(r) for r in rows]
+
+
+async def warned_thresholds_of_class(db: Queryable, class_id: int) -> dict[int, set[int]]:
+    """The limit thresholds each person of a class was warned about, by person, in one read."""
+    rows = await db.fetchall(
+        "SELECT subject, json_extract(details, '$.threshold') FROM audit_log"
+        " WHERE action = 'leave.limit_warning' AND class_id = ?",
+        (class_id,),
+    )
+    found: dict[int, set[int]] = {}
+    for subject, threshold in rows:
+        found.setdefault(int(subject.removeprefix("person:")), set()).add(int(threshold))
+    return found
 
 
 async def warned_thresholds(db: Queryable, class_id: int, person_id: int) -> set[int]:

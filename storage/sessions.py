@@ -160,12 +160,22 @@ async def starting_between(db: Queryable, after: datetime, until: datetime) -> l
     return [session(r) for r in rows]
 
 
-async def ending_since(db: Queryable, since: datetime) -> list[Session]:
-    """Sessions (not cancelled) ending at or after ``since``, by their end."""
-    rows = await db.fetchall(
-        f"{_SELECT} WHERE s.cancelled_at IS NULL AND s.ends_at >= ? ORDER BY s.ends_at, s.id",
-        (to_db(since),),
-    )
+async def ending_since(
+    db: Queryable, since: datetime, until: datetime | None = None
+) -> list[Session]:
+    """Sessions (not cancelled) ending at or after ``since`` (and at or before ``until``),
+    by their end."""
+    if until is None:
+        rows = await db.fetchall(
+            f"{_SELECT} WHERE s.cancelled_at IS NULL AND s.ends_at >= ? ORDER BY s.ends_at, s.id",
+            (to_db(since),),
+        )
+    else:
+        rows = await db.fetchall(
+            f"{_SELECT} WHERE s.cancelled_at IS NULL AND s.ends_at >= ? AND s.ends_at <= ?"
+            " ORDER BY s.ends_at, s.id",
+            (to_db(since), to_db(until)),
+        )
     return [session(r) for r in rows]
 
 

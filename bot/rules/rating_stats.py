@@ -54,6 +54,81 @@ def overall_of(dimensions: Sequence[str]) -> str:
     return OVERALL if OVERALL in dimensions else dimensions[-1]
 
 
+@dataclass(frozen=True)
+class Counts:
+    """Ratings as counts, all the figures need: how many answered; per dimension, how many
+    gave each valid score; how many gave each score to their own form's satisfaction
+    question. The database counts a year of lectures in one statement (the school's table);
+    ``count`` makes the same from ratings."""
+
+    responses: int
+    scores: Mapping[str, Mapping[int, int]]
+    overall: Mapping[int, int]
+
+    def __add__(self, other: Counts) -> Counts:
+        scores = {d: dict(by) for d, by in self.scores.items()}
+        for d, by in other.scores.items():
+            mine = scores.setdefault(d, {})
+            for score, n in by.items():
+                mine[score] = mine.get(score, 0) + n
+        overall = dict(self.overall)
+        for score, n in other.overall.items():
+            overall[score] = overall.get(score, 0) + n
+        return Counts(self.responses + other.responses, scores, overall)
+
+
+NO_COUNTS: Final = Counts(0, {}, {})
+
+
+def count(ratings: Sequence[Rating], dimensions: Sequence[str]) -> Counts:
+    """The counts of these ratings (``overall``: each rating's own, else the dimensions')."""
+    overall = overall_of(dimensions) if dimensions else OVERALL
+    scores: dict[str, dict[int, int]] = {}
+    satisfaction: dict[int, int] = {}
+    for r in ratings:
+        for dimension, value in r.scores.items():
+            if _valid(value):
+                by = scores.setdefault(dimension, {})
+                by[value] = by.get(value, 0) + 1
+        value = r.scores.get(r.overall or overall)
+        if _valid(value):
+            satisfaction[value] = satisfaction.get(value, 0) + 1  # type: ignore[index]
+    return Counts(len(ratings), scores, satisfaction)
+
+
+def summarize_counts(counts: Counts, dimensions: Sequence[str], *, min_responses: int) -> Summary:
+    """The figures of ``summarize`` (no comments) from counts.
+
+    From fewer than ``min_responses`` ratings (but some) nothing but the counts comes out.
+    """
+    if 0 < counts.responses < min_responses:
+        return Summary(
+            responses=counts.responses,
+            averages=dict.fromkeys(dimensions),
+            satisfaction=None,
+            distribution=dict.fromkeys(SCORES, 0),
+            comments=(),
+            comments_withheld=0,
+            figures_withheld=True,
+        )
+    averages: dict[str, float | None] = {}
+    for dimension in dimensions:
+        by = counts.scores.get(dimension, {})
+        answered = sum(by.values())
+        averages[dimension] = sum(s * n for s, n in by.items()) / answered if answered else None
+    distribution = {score: counts.overall.get(score, 0) for score in SCORES}
+    answered = sum(distribution.values())
+    satisfied = sum(distribution[s] for s in SATISFIED)
+    return Summary(
+        responses=counts.responses,
+        averages=averages,
+        satisfaction=satisfied / answered if answered else None,
+        distribution=distribution,
+        comments=(),
+        comments_withheld=0,
+    )
+
+
 def summarize(
     ratings: Sequence[Rating],
     dimensions: Sequence[str],
@@ -65,41 +140,13 @@ def summarize(
 
     From fewer than ``min_responses`` ratings (but some) nothing but the counts comes out.
     """
-    overall = overall_of(dimensions) if dimensions else OVERALL
     comments = [r.comment.strip() for r in ratings if r.comment and r.comment.strip()]
-    if 0 < len(ratings) < min_responses:
-        return Summary(
-            responses=len(ratings),
-            averages=dict.fromkeys(dimensions),
-            satisfaction=None,
-            distribution=dict.fromkeys(SCORES, 0),
-            comments=(),
-            comments_withheld=len(comments),
-            figures_withheld=True,
-        )
-    averages: dict[str, float | None] = {}
-    for dimension in dimensions:
-        values = [r.scores[dimension] for r in ratings if _valid(r.scores.get(dimension))]
-        averages[dimension] = sum(values) / len(values) if values else None
-    overall_values = [
-        r.scores[key] for r in ratings if _valid(r.scores.get(key := r.overall or overall))
-    ]
-    distribution = {score: overall_values.count(score) for score in SCORES}
-    satisfaction = (
-        sum(1 for v in overall_values if v in SATISFIED) / len(overall_values)
-        if overall_values
-        else None
-    )
+    figures = summarize_counts(count(ratings, dimensions), dimensions, min_responses=min_responses)
+    if figures.figures_withheld:
+        return replace(figures, comments_withheld=len(comments))
     shown = sorted(comments)  # a canonical order first, so only rng decides the result
     rng.shuffle(shown)
-    return Summary(
-        responses=len(ratings),
-        averages=averages,
-        satisfaction=satisfaction,
-        distribution=distribution,
-        comments=tuple(shown),
-        comments_withheld=0,
-    )
+    return replace(figures, comments=tuple(shown))
 
 
 def shown_alone(ratings: Sequence[Rating], min_responses: int) -> bool:
@@ -152,6 +199,18 @@ class Lecture:
     title: str
     ratings: Sequence[Rating]
     min_responses: int = 1  # its class's threshold for figures of this lecture alone
+    # Its ratings as counts, when the database counted them (the school's table): then
+    # ``ratings`` is empty, and the figures come without comments.
+    counts: Counts | None = None
+
+    @property
+    def answered(self) -> int:
+        """How many rated it."""
+        return self.counts.responses if self.counts is not None else len(self.ratings)
+
+    def counted(self, dimensions: Sequence[str]) -> Counts:
+        """Its ratings as counts."""
+        return self.counts if self.counts is not None else count(self.ratings, dimensions)
 
 
 def pool(lectures: Sequence[Lecture], dimensions: Sequence[str]) -> Summary:
@@ -164,20 +223,16 @@ def pool(lectures: Sequence[Lecture], dimensions: Sequence[str]) -> Summary:
     says that some answers are counted but not in the figures. A pool of fewer ratings
     than its lectures' highest threshold shows counts only.
     """
-    shown = [
-        r
-        for lecture in lectures
-        if shown_alone(lecture.ratings, lecture.min_responses)
-        for r in lecture.ratings
-    ]
-    pooled = summarize(
-        shown,
-        dimensions,
-        min_responses=max((lecture.min_responses for lecture in lectures), default=1),
-        rng=random.Random(0),
-    )
-    answered = sum(len(lecture.ratings) for lecture in lectures)
-    if answered == len(shown):
+    alone = [lecture for lecture in lectures if lecture.answered >= lecture.min_responses]
+    threshold = max((lecture.min_responses for lecture in lectures), default=1)
+    if any(lecture.counts is not None for lecture in lectures):
+        total = sum((lecture.counted(dimensions) for lecture in alone), NO_COUNTS)
+        pooled = summarize_counts(total, dimensions, min_responses=threshold)
+    else:
+        shown = [r for lecture in alone for r in lecture.ratings]
+        pooled = summarize(shown, dimensions, min_responses=threshold, rng=random.Random(0))
+    answered = sum(lecture.answered for lecture in lectures)
+    if answered == pooled.responses:
         return pooled
     return replace(pooled, responses=answered, figures_withheld=True)
 
@@ -215,11 +270,8 @@ def instructor_rows(
         pooled = pool(lectures, dimensions)
         excellent = []
         for lecture in lectures:
-            one = summarize(
-                lecture.ratings,
-                dimensions,
-                min_responses=lecture.min_responses,
-                rng=random.Random(0),
+            one = summarize_counts(
+                lecture.counted(dimensions), dimensions, min_responses=lecture.min_responses
             )
             if (
                 one.responses >= excellent_min

@@ -88,7 +88,7 @@ async def code_typed(
     typed: str,
     *,
     chosen: Session | None = None,
-    proof: dict[str, Any] | None = None,
+    proof: dict[str, Any] | proofs.Unread | None = proofs.UNREAD,
 ) -> None:
     """A code for the chosen session (given, else the one of the trainee's proof form, else
     any of the candidates): prove it, or count it as wrong; the code of another open
@@ -103,15 +103,13 @@ async def code_typed(
         # Not six digits: no code can match it, so it is not counted as a wrong one.
         await message.reply_text(context.t("checkin.malformed_code"))
         return
-    chosen = chosen or chosen_among(proof, candidates)
+    if chosen is None:
+        chosen = chosen_among(None if proof is proofs.UNREAD else proof, candidates)
     targets = [chosen] if chosen is not None else candidates
     for session in targets:
         if checkin_code.verify(session.secret, typed, now):
-            record = await attendance.record_of(context.db, session.id, person_id)
-            if record is not None and record.locked_at is not None and record.checkin_at is None:
-                await message.reply_text(context.t("checkin.locked", title=session.title))
-                return
-            await proofs.proven(update, context, person_id, session, "code")
+            # A locked check-in is refused by proven (or by the check-in's own write).
+            await proofs.proven(update, context, person_id, session, "code", form=proof)
             return
     if chosen is not None:
         other = next(

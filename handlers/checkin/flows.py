@@ -21,7 +21,7 @@ from handlers.checkin.views import locale_of
 from handlers.leave import limit as leave_limit
 from storage import attendance, classes, forms, outbox, people, updates
 from storage.attendance import AttendanceRow
-from storage.db import Tx
+from storage.db import Queryable, SyncTx, Then, Tx
 from storage.forms import FormKind
 from storage.sessions import Session
 
@@ -35,24 +35,45 @@ class Outcome(StrEnum):
     NOT_BEGUN = "not_begun"  # a session whose check-in has not opened: nothing to correct
 
 
-async def check_in(
-    tx: Tx, data: BotData, session: Session, person_id: int, now: datetime, method: str
-) -> tuple[bool, AttendanceRow | None]:
-    """Record a proven check-in; (recorded now, the record as it stands).
+_TRAINEES = permissions.roles_for(Capability.CHECK_IN)
+
+
+def check_in(
+    tx: SyncTx, data: BotData, session: Session, person_id: int, now: datetime, method: str
+) -> tuple[bool, AttendanceRow | None] | Then[tuple[bool, AttendanceRow | None]]:
+    """Record a proven check-in; (recorded now, the record as it stands). A thread write
+    (``Database.write_in_thread``): the hot path of a class checking in at once.
 
     No update claim: the conditional INSERT is what makes a redelivered update record
-    nothing twice, and skipping the claim saves a statement per check-in. A check-in ends
-    the person's leave early or counts as their report-back (handlers/leave/limit.py).
+    nothing twice, and skipping the claim saves a statement per check-in. The INSERT checks
+    too that the person is a trainee of the class now (the viewer may be a cached copy). A
+    check-in ends the person's leave early or counts as their report-back
+    (handlers/leave/limit.py): only someone with open leave needs that hook, which runs
+    next in the same transaction.
     """
-    row = await attendance.record_checkin(tx, session, person_id, now, method)
-    if row is None:
-        return False, await attendance.record_of(tx, session.id, person_id)
-    await leave_limit.after_checkin(
-        tx, data, class_id=session.class_id, person_id=person_id, session_id=session.id, now=now
+    row, on_leave = attendance.record_checkin_now(
+        tx, session, person_id, now, method, roles=_TRAINEES
     )
+    if row is None:
+        return False, attendance.record_of_now(tx, session.id, person_id)
     if method != "none":
-        await forms.drop(tx, person_id, FormKind.CHECKIN_PROOF)
-    return True, row
+        forms.drop_now(tx, person_id, FormKind.CHECKIN_PROOF)
+    if not on_leave:
+        return True, row
+    recorded = row
+
+    async def after(atx: Tx) -> tuple[bool, AttendanceRow | None]:
+        await leave_limit.after_checkin(
+            atx,
+            data,
+            class_id=session.class_id,
+            person_id=person_id,
+            session_id=session.id,
+            now=now,
+        )
+        return True, recorded
+
+    return Then(after)
 
 
 async def check_out(
@@ -170,19 +191,36 @@ async def tell_followers(
     values: dict[str, Any],
 ) -> None:
     """Queue one message (in as many pages as it needs) to each bound follower of the class."""
+    rows = await followers_messages(tx, data, session, key, text, values)
+    if rows:
+        await outbox.enqueue_many(tx, rows, now=now)
+
+
+async def followers_messages(
+    db: Queryable,
+    data: BotData,
+    session: Session,
+    key: str,
+    text: str,
+    values: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The outbox rows of one message (in pages) to each bound follower of the class; read
+    and rendered before a write that only queues them (``outbox.enqueue_many``)."""
     roles = permissions.roles_for(Capability.FOLLOW_CLASS)
-    for manager in await classes.members(tx, session.class_id, roles):
+    rows = []
+    for manager in await classes.members(db, session.class_id, roles):
         if manager.telegram_user_id is None:
             continue
         rendered = data.texts.render(
             locale_of(manager, session, data.config.locale), text, **values
         )
         for n, payload in enumerate(messages(rendered), start=1):
-            await outbox.enqueue(
-                tx,
-                key=paged_key(f"{key}:manager:{manager.person_id}", n),
-                chat_id=manager.telegram_user_id,
-                person_id=manager.person_id,
-                payload=payload,
-                now=now,
+            rows.append(
+                {
+                    "key": paged_key(f"{key}:manager:{manager.person_id}", n),
+                    "chat_id": manager.telegram_user_id,
+                    "person_id": manager.person_id,
+                    "payload": payload,
+                }
             )
+    return rows

@@ -15,7 +15,7 @@ from typing import Any
 from bot.context import BotData
 from bot.jobs import PlannedJob
 from bot.outbox import caption_edit, message, photo_edit
-from bot.rules import checkin_code
+from bot.rules import checkin_code, reminders
 from bot.rules.locales import recipient_locale
 from handlers.checkin import flows
 from handlers.checkin.views import (
@@ -42,7 +42,10 @@ REFRESH_JOB = "checkin:code-refresh"
 async def plan(db: Database, now: datetime) -> Iterable[PlannedJob]:
     """One job per session still to close (or closed less than the useful time ago)."""
     jobs = []
-    for session in await sessions.ending_since(db, now - timedelta(days=2)):
+    # A close is never before its session's end, so a session ending past the scheduler's
+    # horizon has nothing to plan yet: without the bound, start-up read every future session.
+    until = now + reminders.HORIZON
+    for session in await sessions.ending_since(db, now - timedelta(days=2), until):
         closes = window_of(session).closes_at
         if closes + SUMMARY_USEFUL_FOR <= now:
             continue
@@ -73,12 +76,17 @@ async def send_summary(data: BotData, session_id: int, now: datetime) -> None:
     if not roll:
         return
     values = summary_values(session, roll)
+    # Absences are final now: they may take a trainee past the leave limit's warnings. Who
+    # that may be is read here, so the write holds the writer only to warn them.
+    info, warnings = await leave_limit.close_warnings(data.db, session_id=session.id, now=now)
+    # The summary too is read and rendered here: the write only queues it.
+    key = f"checkin:summary:session:{session.id}"
+    rows = await flows.followers_messages(data.db, data, session, key, "checkin.summary", values)
 
     async def op(tx: Tx) -> None:
-        # Absences are final now: they may take a trainee past the leave limit's warnings.
-        await leave_limit.after_close(tx, data, session_id=session.id, now=now)
-        key = f"checkin:summary:session:{session.id}"
-        await flows.tell_followers(tx, data, session, key, "checkin.summary", now, values)
+        await leave_limit.warn_after_close(tx, data, info, warnings, now)
+        if rows:
+            await outbox.enqueue_many(tx, rows, now=now)
 
     await data.db.write(op)
 

@@ -8,6 +8,9 @@ map proves nothing about where the phone is.
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Any
+
 from telegram import Update
 
 from bot.context import Context
@@ -32,8 +35,21 @@ async def open_needing(
     return person_id, [s for s in open_for_checkin(near, now) if proof in proofs_needed(s)]
 
 
-async def _proven_so_far(context: Context, person_id: int, session: Session) -> set[str]:
-    form = await forms.get(context.db, person_id, FormKind.CHECKIN_PROOF)
+class Unread(Enum):
+    """The proof form was not read yet (a caller that read it passes it on: one read less)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
+Form = dict[str, Any] | None
+
+
+async def _proven_so_far(
+    context: Context, person_id: int, session: Session, form: Form | Unread = UNREAD
+) -> set[str]:
+    if form is UNREAD:
+        form = await forms.get(context.db, person_id, FormKind.CHECKIN_PROOF)
     return set(form["proofs"]) if form and form.get("session_id") == session.id else set()
 
 
@@ -57,13 +73,28 @@ async def start(update: Update, context: Context, person_id: int, session: Sessi
 
 
 async def proven(
-    update: Update, context: Context, person_id: int, session: Session, proof: str
+    update: Update,
+    context: Context,
+    person_id: int,
+    session: Session,
+    proof: str,
+    *,
+    form: Form | Unread = UNREAD,
 ) -> None:
-    """One proof given: check in if it was the last one needed, else ask for the next."""
+    """One proof given: check in if it was the last one needed, else ask for the next.
+
+    ``form``: the person's proof form, if the caller read it already. Check-in locked by
+    wrong codes stops here, before a proof is kept; the last proof needs no such look, the
+    check-in's write refuses a locked record itself (record_and_reply says so).
+    """
     needed = proofs_needed(session)
-    proofs = await _proven_so_far(context, person_id, session) | {proof}
+    proofs = await _proven_so_far(context, person_id, session, form) | {proof}
     if needed <= proofs:
         await record_and_reply(update, context, person_id, session, "+".join(sorted(needed)))
+        return
+    record = await attendance.record_of(context.db, session.id, person_id)
+    if record is not None and record.locked_at is not None and record.checkin_at is None:
+        await update.effective_message.reply_text(context.t("checkin.locked", title=session.title))
         return
     now = context.bot_data.clock.now()
     await context.db.write(lambda tx: flows.save_proofs(tx, person_id, session.id, proofs, now))

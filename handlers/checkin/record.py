@@ -12,7 +12,7 @@ from bot.rules.attendance import CheckinVerdict, checkin_verdict, minutes_late
 from handlers.checkin import flows
 from handlers.checkin import sessions as cache
 from handlers.checkin.views import hhmm, open_for_checkin, settings_of, window_of
-from handlers.common import StalePress, answer, viewer_of
+from handlers.common import StalePress, answer, reply_only, viewer_of
 from storage import sessions
 from storage.sessions import Session
 
@@ -73,7 +73,7 @@ async def record_and_reply(
         opens = hhmm(w.checkin_opens, session)
         await message.reply_text(context.t("checkin.too_early", title=session.title, opens=opens))
         return
-    recorded, row = await context.db.write(
+    recorded, row = await context.db.write_in_thread(
         lambda tx: flows.check_in(tx, context.bot_data, session, person_id, now, method)
     )
     unlocked = row is None or (row.checkin_at is None and row.locked_at is None)
@@ -96,7 +96,8 @@ async def record_and_reply(
         "late": minutes_late(row.checkin_at, w),
     }
     name = "checkin.recorded" if recorded else "checkin.already"
-    await message.reply_text(context.t(name, **values), reply_markup=remove)
+    # The hot path of a class checking in at once: the answer is not read (reply_only).
+    await reply_only(message, context.t(name, **values), remove)
 
 
 async def ask_next(

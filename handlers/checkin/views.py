@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import segno
 from telegram import InlineKeyboardMarkup, Location
 from telegram.warnings import PTBDeprecationWarning
 
@@ -91,6 +90,8 @@ def code_photo(bot_username: str, session: Session, now: datetime) -> bytes:
     """The QR code (PNG) of the deep link that checks in to the session with this minute's
     code (扫码签到): scanned with a phone's camera, it opens the bot with /start <payload>."""
     payload = checkin_code.link_payload(session.id, checkin_code.code_at(session.secret, now))
+    import segno  # when a QR code is drawn, not at start-up
+
     qr = segno.make(checkin_code.deep_link(bot_username, payload), error="m")
     out = io.BytesIO()
     # Big modules and the standard quiet zone: read from the back of a room off a projector.

@@ -3,13 +3,16 @@
 Check-in calls ``after_checkin`` in the transaction of a check-in: checking in during one's
 own approved leave ends that leave early and counts as reporting back (销假), and a check-in
 after the leave counts as reporting back. A session's close (when its absences become final)
-calls ``after_close``, which warns the trainees its absences take past 50%, 80% or 100% of
-the leave limit. The approval of leave warns through the same ``warn_limit``, so each
-threshold is told once whatever took the trainee past it.
+warns the trainees its absences take past 50%, 80% or 100% of the leave limit: the close
+summary job reads who that may be outside its write (``close_warnings``), so the write only
+warns them (``warn_after_close``); ``after_close`` does both inside one transaction. The
+approval of leave warns through the same ``warn_limit``, so each threshold is told once
+whatever took the trainee past it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
@@ -19,12 +22,12 @@ from bot.outbox import message
 from bot.permissions import Capability
 from bot.rules import leave as rules
 from bot.rules import leave_limit
-from bot.rules.leave_limit import LimitDecision
+from bot.rules.leave_limit import LimitDecision, Tally
 from handlers.leave import notify
-from handlers.leave.figures import absent_trainees, tally_of
+from handlers.leave.figures import absent_trainees, tallies_of, tally_of
 from handlers.leave.info import ClassInfo, class_info
 from storage import attendance, audit, leave, outbox, people, sessions
-from storage.db import Tx
+from storage.db import Queryable, Tx
 from storage.leave import LeaveRequest
 
 # Who hears of each threshold: the 50% and 80% warnings go to those who follow the class,
@@ -126,8 +129,60 @@ async def after_close(tx: Tx, data: BotData, *, session_id: int, now: datetime) 
     return warned
 
 
+@dataclass(frozen=True)
+class CloseWarning:
+    """A trainee a session's close may take past a threshold, as read before the write."""
+
+    person_id: int
+    tally: Tally
+
+
+async def close_warnings(
+    db: Queryable, *, session_id: int, now: datetime
+) -> tuple[ClassInfo | None, list[CloseWarning]]:
+    """Who a session's close (its absences now final) may take past a threshold: the
+    absent trainees whose tally reaches one they were not warned about. Read outside the
+    write in a fixed number of reads (a class of 900 took 900 statements inside it); the
+    write checks the audit log again for each (``warn_after_close``)."""
+    session = await sessions.by_id(db, session_id)
+    info = await class_info(db, session.class_id) if session else None
+    if info is None or not info.settings.absence_counts_toward_limit:
+        return info, []
+    absent = await absent_trainees(db, info, session_id, now)
+    if not absent:
+        return info, []
+    tallies = await tallies_of(db, info, absent, now)
+    warned = await leave.warned_thresholds_of_class(db, info.row.id)
+    return info, [
+        CloseWarning(person_id, tally)
+        for person_id, tally in tallies.items()
+        if set(tally.reached()) - warned.get(person_id, set())
+    ]
+
+
+async def warn_after_close(
+    tx: Tx, data: BotData, info: ClassInfo | None, warnings: list[CloseWarning], now: datetime
+) -> list[int]:
+    """Warn, inside the close's write, the trainees ``close_warnings`` found; the people
+    warned (each threshold still once: the audit log is read again here)."""
+    warned = []
+    for warning in warnings:
+        assert info is not None
+        if await warn_limit(
+            tx, data, info, person_id=warning.person_id, now=now, tally=warning.tally
+        ):
+            warned.append(warning.person_id)
+    return warned
+
+
 async def warn_limit(
-    tx: Tx, data: BotData, info: ClassInfo, *, person_id: int, now: datetime
+    tx: Tx,
+    data: BotData,
+    info: ClassInfo,
+    *,
+    person_id: int,
+    now: datetime,
+    tally: Tally | None = None,
 ) -> list[int]:
     """Warn once per threshold (50%, 80%, 100%) the trainee's total is now past; return the
     thresholds warned about now.
@@ -138,7 +193,8 @@ async def warn_limit(
     that record their decision (handlers/leave/dismissal.py).
     """
     class_id = info.row.id
-    tally = await tally_of(tx, info, person_id, now)
+    if tally is None:  # else read just before the write (close_warnings)
+        tally = await tally_of(tx, info, person_id, now)
     new = sorted(set(tally.reached()) - await leave.warned_thresholds(tx, class_id, person_id))
     if not new:
         return []

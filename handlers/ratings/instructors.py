@@ -129,11 +129,17 @@ async def show_instructors(update: Update, context: Context) -> None:
     by_instructor: dict[tuple[int, str], list[rating_stats.Lecture]] = defaultdict(list)
     dims: list[str] = []
     lectures: list[workbook.LectureLine] = []
+    # Every lecture's ratings counted by SQLite at once, not read one lecture at a time
+    # and summed here (a year is a thousand lectures and twenty thousand ratings); the
+    # workbook's per-lecture sheet (figures and comments) reads them all in one statement.
+    ids = [t.session.id for t in done]
+    counts = await ratings.score_counts_of_sessions(context.db, ids)
+    stored_of = await ratings.scores_of_sessions(context.db, ids)
+    rng = random.SystemRandom()
     for item in done:
         dims.extend(d for d in views.dimensions_of(item.session) if d not in dims)
-        stored = await ratings.scores_of(context.db, item.session.id)
         by_instructor[(item.instructor_id, item.instructor_name)].append(
-            views.stats_lecture(item.session, stored)
+            views.counted_lecture(item.session, counts.get(item.session.id))
         )
         lectures.append(
             workbook.LectureLine(
@@ -142,7 +148,7 @@ async def show_instructors(update: Update, context: Context) -> None:
                 class_name=item.session.class_name,
                 instructor=item.instructor_name,
                 dims=views.dimensions_of(item.session),
-                summary=views.summarize(item.session, stored, random.SystemRandom()),
+                summary=views.summarize(item.session, stored_of[item.session.id], rng),
             )
         )
     titles = {

@@ -19,7 +19,7 @@ from bot.context import BotData
 from bot.jobs import PlannedJob
 from bot.outbox import message, messages, paged_key, photo
 from bot.rules import rating as rating_rules
-from bot.rules import rating_stats
+from bot.rules import rating_stats, reminders
 from handlers.ratings import chart, flows, views
 from storage import outbox, ratings, sessions
 from storage.db import Database
@@ -31,7 +31,10 @@ HORIZON = timedelta(days=45)
 async def plan(db: Database, now: datetime) -> Iterable[PlannedJob]:
     """The prompt, reminder and summary of every session whose rating is not over."""
     jobs = []
-    for lecture in await sessions.ending_since(db, now - HORIZON):
+    # A rating window opens at its session's end, so a session ending past the scheduler's
+    # horizon has nothing to plan yet: without the bound, start-up read every future session.
+    until = now + reminders.HORIZON
+    for lecture in await sessions.ending_since(db, now - HORIZON, until):
         settings = views.settings_of(lecture)
         if settings.rating_window_minutes == 0:
             continue  # this class does not rate

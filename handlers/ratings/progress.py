@@ -60,7 +60,8 @@ async def _progress(context: Context, class_ids: list[int]) -> str:
     """A class manager's view: per open session, how many answered and who has not. No scores."""
     now = context.bot_data.clock.now()
     shown = []
-    for lecture in await sessions.ending_since(context.db, now - HORIZON):
+    # Only windows open now: a session not ended yet has none (the bound keeps this small).
+    for lecture in await sessions.ending_since(context.db, now - HORIZON, now):
         w = rating_rules.window(lecture.ends_at, views.settings_of(lecture))
         if lecture.class_id not in class_ids or not w.opens <= now < w.closes:
             continue

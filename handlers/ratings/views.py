@@ -228,6 +228,22 @@ def stats_lecture(
     )
 
 
+def counted_lecture(
+    lecture: Session, counts: tuple[int, dict[str, dict[int, int]]] | None
+) -> rating_stats.Lecture:
+    """A lecture for the school's table from the database's counts of its ratings
+    (storage.ratings.score_counts_of_sessions): the same figures, no comments."""
+    answered, scores = counts or (0, {})
+    overall = scores.get(rating_stats.overall_of(dimensions_of(lecture)), {})
+    return rating_stats.Lecture(
+        lecture.id,
+        lecture.title,
+        (),
+        settings_of(lecture).rating_min_responses,
+        counts=rating_stats.Counts(answered, scores, overall),
+    )
+
+
 def summarize(
     lecture: Session, rows: list[tuple[dict[str, int], str | None]], rng: random.Random
 ) -> rating_stats.Summary:

@@ -12,15 +12,16 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.rules.locales import Locale
 from bot.rules.rating_stats import InstructorRow, Summary, overall_of
 from bot.sheets import append_row
 from bot.texts import Texts
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is asked for, not at start-up
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _HEADER_ROW = 3  # title, blank, header
 _WIDE = 40  # a lecture title or the flags
@@ -57,6 +58,8 @@ def workbook(
 
     def label(name: str, **values: object) -> str:
         return texts.plain(locale, f"ratings.{name}", **values)
+
+    from openpyxl import Workbook  # 0.2 s of imports: when a workbook is asked for, not at start
 
     book = Workbook()
     sheet = book.active
@@ -107,6 +110,8 @@ def _lecture_sheet(
     lectures: Sequence[LectureLine],
 ) -> None:
     """Every lecture of the period, its figures and its comments (one per line)."""
+    from openpyxl.styles import Alignment
+
     sheet = book.create_sheet(text("lecture_sheet_title"))
     header = [
         text("col_date"),
@@ -146,6 +151,8 @@ def _lecture_sheet(
 def _title(sheet: Worksheet, title: str, header: list[str]) -> None:
     """A bold title on the first row, a blank, then the bold header, frozen below it."""
     append_row(sheet, [title])
+    from openpyxl.styles import Alignment, Font
+
     sheet.cell(1, 1).font = Font(bold=True, size=14)
     sheet.append([])
     append_row(sheet, header)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.clock import ManualClock
 from bot.testing.entities import utf16_len
+from handlers.checkin.jobs import send_summary
 from handlers.checkin.views import MAX_NAMES
 from storage.db import Database, Tx
 from storage.times import to_db
@@ -132,3 +133,84 @@ async def test_a_roll_too_long_for_one_message_lists_fewer_names(
     [roll] = await boss.says("/roll")  # one message: it is refreshed in place
     assert utf16_len(roll.text) <= 4096 and "more" in roll.text
     assert [m for m in bot.telegram.calls_of("sendMessage") if not m.ok] == []
+
+
+async def test_the_close_writes_the_same_statements_for_twenty_absent_or_ten(
+    bot: BotHarness, db: Database, clock: ManualClock
+) -> None:
+    """The close reads and renders before its write (handlers/leave/limit.py close_warnings):
+    however many are absent, its write only queues the summary. Nobody here passes a
+    threshold (3 hours absent of 66)."""
+    boss = bot.person("Manager", language_code="en")
+    first = await big_class(
+        db,
+        trainees=30,
+        starts_at=S01_START,
+        ends_at=S01_END,
+        now=clock.now(),
+        manager_user_id=boss.id,
+    )
+    later = S01_END + timedelta(hours=1)
+    stamp = to_db(clock.now())
+
+    async def timetable(tx: Tx) -> list[int]:
+        ids = []
+        for n in range(21):  # the next session, then twenty more days of them
+            start = later + timedelta(days=n)
+            ids.append(
+                await tx.insert(
+                    "INSERT INTO sessions (class_id, external_id, title, starts_at, ends_at,"
+                    " hours, secret, created_at, updated_at) SELECT class_id, ?, 'More', ?, ?,"
+                    " 3, 's', ?, ? FROM sessions WHERE id = ?",
+                    (
+                        f"B{n + 2}",
+                        to_db(start),
+                        to_db(start + timedelta(hours=3)),
+                        stamp,
+                        stamp,
+                        first,
+                    ),
+                )
+            )
+        rows = await tx.fetchall(
+            "SELECT person_id FROM memberships WHERE role = 'trainee' ORDER BY person_id"
+        )
+        people = [r[0] for r in rows]
+        # Ten present at the first session, and absent from the second; the rest the other
+        # way round: 20 absent from the first, 10 from the second, each absent once.
+        for n, pid in enumerate(people):
+            sid = first if n < 10 else ids[0]
+            at = S01_START if n < 10 else later
+            await tx.execute(
+                "INSERT INTO attendance (session_id, person_id, checkin_at, checkin_method,"
+                " updated_at) VALUES (?, ?, ?, 'none', ?)",
+                (sid, pid, to_db(at), to_db(at)),
+            )
+        return ids
+
+    second = (await db.write(timetable))[0]
+    await boss.says("/help")
+
+    async def statements_inside_the_close(session_id: int) -> int:
+        statements: list[str] = []
+        await db.trace(statements.append)
+        try:
+            await send_summary(bot.app.bot_data, session_id, clock.now())
+        finally:
+            await db.trace(None)
+        begin = max(n for n, s in enumerate(statements) if s.startswith("BEGIN"))
+        commit = max(n for n, s in enumerate(statements) if s.startswith("COMMIT"))
+        return commit - begin - 1
+
+    clock.set(later + timedelta(hours=6))  # both sessions closed
+    twenty = await statements_inside_the_close(first)
+    ten = await statements_inside_the_close(second)
+    assert twenty == ten
+    await bot.deliver_outbox()
+    summaries = [m.text for m in boss.chat() if "attendance summary" in (m.text or "")]
+    assert len(summaries) == 2
+    assert any("Absent (20)" in s for s in summaries) and any("Absent (10)" in s for s in summaries)
+    warned = await db.fetchone(
+        "SELECT count(*) FROM audit_log WHERE action = 'leave.limit_warning'"
+    )
+    assert warned[0] == 0

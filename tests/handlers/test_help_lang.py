@@ -10,7 +10,7 @@ from bot.buttons import LangSet
 from bot.importer.model import ClassPlan
 from bot.rules.roles import Role
 from storage import people
-from storage.db import Database
+from storage.db import Database, Tx
 from tests.handlers.test_binding import someone
 from tests.harness import BotHarness, Person
 
@@ -143,7 +143,14 @@ async def test_an_english_user_is_told_about_an_error_in_english(
     user = await bind(bot, example_class, Role.TRAINEE, language_code="en")
     assert (await people.by_telegram_user(db, user.id)).locale == "en"
     [choice] = await user.says("/lang")
-    await db.write(lambda tx: tx.execute("ALTER TABLE memberships RENAME TO gone"))
+
+    async def break_it(tx: Tx) -> None:
+        # A change logged for everyone, as a class's change logs, makes the
+        # guard read again (storage/identities.py), and that read fails.
+        await tx.execute("ALTER TABLE memberships RENAME TO gone")
+        await tx.execute("INSERT INTO identity_changes (person_id) VALUES (NULL)")
+
+    await db.write(break_it)
     with caplog.at_level(logging.ERROR):
         [reply] = await user.says("/help")
         await user.presses_button(choice, "中文")

@@ -181,3 +181,32 @@ async def test_a_managers_period_is_read_in_the_classs_time_zone(scene: Scene) -
     assert "没有授课记录" in none.text
     table, _ = await scene.admin.says("/instructors 2026-12-07 2026-12-07")
     assert row(table.text, "陈志远").startswith("陈志远 | 1 | 3")
+
+
+async def test_the_table_takes_the_same_reads_for_one_lecture_or_all_of_them(
+    scene: Scene,
+) -> None:
+    """Set-based: the reads of /instructors do not grow with the lectures in the period."""
+    for sid in await scene.db.fetchall("SELECT external_id FROM sessions ORDER BY starts_at"):
+        await seed_ratings(scene, sid[0], [5, 4, 4])
+    statements: list[str] = []
+
+    async def reads_of_the_table() -> tuple[int, str]:
+        await scene.admin.says("/help")  # who is speaking: read before counting
+        await scene.db.trace(statements.append)
+        try:
+            table, _ = await scene.admin.says("/instructors 2026-12-01 2027-01-31")
+        finally:
+            await scene.db.trace(None)
+        reads = sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+        statements.clear()
+        return reads, table.text
+
+    scene.clock.set(S01_END + timedelta(days=2))  # the first lecture's rating is over
+    few, first = await reads_of_the_table()
+    scene.clock.set(S01_END + timedelta(days=60))  # every lecture's is
+    many, last = await reads_of_the_table()
+    lectures = await scene.count("SELECT count(DISTINCT session_id) FROM session_instructors")
+    assert lectures > 3
+    assert len(last.splitlines()) > len(first.splitlines())  # more lectures, more lines...
+    assert many == few  # ...and the same reads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -11,9 +12,12 @@ from bot.rules.rating_stats import (
     Lecture,
     Rating,
     change,
+    count,
     instructor_rows,
     overall_of,
+    pool,
     summarize,
+    summarize_counts,
 )
 
 DIMS = DEFAULT_DIMENSIONS
@@ -193,3 +197,28 @@ def test_instructor_rows_too_little_rated_show_no_figures_and_no_mark() -> None:
     assert by_name["top"].excellent == ("L5",)
     # Without figures, a row's place must not hint at them: last, with the unrated.
     assert [row.name for row in rows] == ["pooled", "top", "alone", "strict"]
+
+
+def test_counts_give_the_figures_ratings_give() -> None:
+    """The school's table counts ratings in the database (Lecture.counts): the same figures,
+    lecture by lecture and pooled, as the ratings themselves."""
+    rng = random.Random(5)
+    odd = Rating({"content": True, "teaching": 7, "relevance": 3, "overall": "5"})  # not scores
+    lectures = []
+    for n, size in enumerate([0, 2, 3, 10, 25]):
+        ratings = [r(*(rng.randint(1, 5) for _ in range(4))) for _ in range(size)] + [odd]
+        lectures.append(Lecture(n, f"L{n}", ratings, min_responses=3))
+    counted = [
+        Lecture(x.session_id, x.title, (), x.min_responses, counts=count(x.ratings, DIMS))
+        for x in lectures
+    ]
+    for plain, by_counts in zip(lectures, counted, strict=True):
+        full = summarize(plain.ratings, DIMS, min_responses=3, rng=random.Random(0))
+        figures = summarize_counts(by_counts.counts, DIMS, min_responses=3)
+        assert replace(full, comments=(), comments_withheld=0) == figures
+    assert replace(pool(lectures, DIMS), comments=()) == pool(counted, DIMS)
+    school = {"threshold": 0.8, "excellent_rate": 0.5, "excellent_min": 3}
+    [by_ratings] = instructor_rows([("A", lectures)], DIMS, **school)
+    [by_counts] = instructor_rows([("A", counted)], DIMS, **school)
+    assert by_ratings.excellent == by_counts.excellent
+    assert replace(by_ratings.summary, comments=()) == by_counts.summary

@@ -120,3 +120,33 @@ async def test_the_watch_tick_announces_an_import_and_the_jobs_follow(
     await bot.deliver_outbox()
     assert len(texts(wang, "课程变更")) == 1 and "09:30" in texts(wang, "课程变更")[0]
     assert len(texts(wang, "课程取消")) == 1
+
+
+async def test_a_replan_that_finds_the_same_moments_queues_nothing_again(
+    bot, db, clock, example_class
+):
+    """APScheduler's add_job was most of a replan's time with thousands of jobs in the
+    horizon: a job whose moments did not change stays queued as it was."""
+    clock.set(EVE)
+    s01 = await session_id(db, "S01")
+    name = f"session:{s01}:remind"
+    async with started(bot.app) as queue:
+        scheduler = bot.app.bot_data.scheduler
+        queued = queue.scheduler.get_job(name)
+        others = {j.id: j for j in queue.scheduler.get_jobs()}
+        await scheduler.replan()
+        assert queue.scheduler.get_job(name) is queued  # not queued again
+        assert {j.id: j for j in queue.scheduler.get_jobs()} == others
+        assert name in scheduler.scheduled
+        # Moved, it is queued again at its new moment.
+        s01_plan = next(s for s in example_class.sessions if s.external_id == "S01")
+        moved = s01_plan.starts_at + timedelta(hours=1)
+        plan = edited(
+            example_class,
+            S01={"starts_at": moved, "ends_at": s01_plan.ends_at + timedelta(hours=1)},
+        )
+        await apply_plan(db, plan, clock.now())
+        await scheduler.replan()
+        again = queue.scheduler.get_job(name)
+        assert again is not queued
+        assert again.next_run_time == moved - timedelta(minutes=15)
