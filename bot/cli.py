@@ -1,4 +1,5 @@
-"""The trainee-bot command: run, import, invites, export, check, unbind, backup, sandbox."""
+"""The trainee-bot command: run, import, invites, export, certificates, check, unbind, backup,
+sandbox."""
 
 from __future__ import annotations
 
@@ -129,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write, for each class (or the one named), a workbook of its records "
         "(attendance summary, sign-in sheet, leave register, ratings, audit log; sheets in "
         "the class's language) to OUT/<class>-班次档案.xlsx and a training file (培训档案, "
-        ".docx) per trainee to OUT/files/<class>/. Prints each file written. The files hold "
+        ".docx) per trainee to OUT/files/<class>/; once results are published, the final "
+        "assessment is in both and the certificates go to OUT/certificates/<class>/. "
+        "Prints each file written. The files hold "
         "phone numbers: they are readable by their owner only. Safe while the bot runs: "
         "everything is read from one consistent moment of the database.",
     )

@@ -259,10 +259,12 @@ async def export_records(config: Config, out: Path, class_name: str | None) -> i
         now = SystemClock().now()
         for klass in chosen:
             try:
-                written = await export.to_folder(db, klass, out, texts, now)
+                written = await export.to_folder(
+                    db, klass, out, texts, now, secret=config.cert_secret
+                )
             except OSError as error:
                 return fail("export_unwritable", path=str(out), reason=error.strerror or error)
-            for path in (written.workbook, *written.files):
+            for path in (written.workbook, *written.files, *written.certificates):
                 print(texts.plain(locale, "cli.export_written", path=str(path)))
             folder = written.files[0].parent if written.files else out / "files"
             print(

@@ -13,18 +13,20 @@ import random
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.config import Secret
+from bot.graduation.certificates import certificate_document, file_name, issued
+from bot.graduation.outcomes import outcomes_of_class
 from bot.records import files, model, workbook
-from bot.records.files import Assessment
+from bot.records.model import Assessment
 from bot.rules import class_settings
 from bot.rules.locales import Locale
 from bot.texts import Texts
 from storage.classes import ClassRow
-from storage.db import Database
+from storage.db import Database, Queryable
 
 # What a file name may not hold on Windows, macOS or Linux, and control characters.
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
@@ -47,6 +49,35 @@ class Written:
 
     workbook: Path
     files: list[Path]
+    certificates: list[Path]
+
+
+async def assessments_of(
+    db: Queryable, row: ClassRow, now: datetime, labels: workbook.Labels, secret: Secret | None
+) -> dict[int, Assessment]:
+    """Each trainee's final assessment for the records: the score, grade and outcome as
+    last published to them (nothing before publication: the records say what the school
+    announced, not a provisional figure), the appraisal once written, the certificate's
+    number while it stands."""
+    found: dict[int, Assessment] = {}
+    for person_id, outcome in (await outcomes_of_class(db, row.id, now, secret=secret)).items():
+        told = outcome.told.result if outcome.told is not None else None
+        certificate = outcome.certificate
+        standing = certificate is not None and certificate.revoked_at is None
+        if told is None and outcome.appraisal is None and not standing:
+            continue
+        found[person_id] = Assessment(
+            score=told["score"] if told else None,
+            grade=labels.code("band", told["band"]) if told else None,
+            appraisal=outcome.appraisal,
+            certificate=certificate.number if standing and certificate else None,
+            outcome=labels(
+                "graduation", graduates=told["graduates"], reasons=tuple(told["reasons"])
+            )
+            if told
+            else None,
+        )
+    return found
 
 
 async def to_folder(
@@ -56,28 +87,41 @@ async def to_folder(
     texts: Texts,
     now: datetime,
     *,
-    assessments: Mapping[int, Assessment] | None = None,
+    secret: Secret | None = None,
     rng: random.Random | None = None,
 ) -> Written:
-    """Write ``out/<class>.xlsx`` and ``out/files/<class>/NNN-<name>.docx``; OSError if the
-    folder cannot be written. Each file is written under a temporary name and renamed, so a
-    failed export never leaves a half-written file where a whole one was."""
+    """Write ``out/<class>.xlsx``, ``out/files/<class>/NNN-<name>.docx`` and the class's
+    certificates in ``out/certificates/<class>/``; OSError if the folder cannot be written.
+    Each file is written under a temporary name and renamed, so a failed export never
+    leaves a half-written file where a whole one was. ``secret``: the configured
+    certificate secret (the codes printed on the certificates)."""
     locale = locale_of(row)
     labels = workbook.Labels(texts, locale)
     folder = out / "files" / safe_name(row.name)
     folder.mkdir(parents=True, exist_ok=True)
     target = out / f"{safe_name(labels('workbook_name', class_name=row.name))}.xlsx"
     written: list[Path] = []
+    certificates: list[Path] = []
     async with db.snapshot() as snap:
         recs = await model.load(snap, row, now)
+        assessments = await assessments_of(snap, row, now, labels, secret)
         with _atomic(target) as handle:
-            await workbook.write(snap, recs, texts, locale, handle, rng=rng)
+            await workbook.write(
+                snap, recs, texts, locale, handle, rng=rng, assessments=assessments
+            )
         async for item in files.training_files(snap, recs, texts, locale, assessments):
             path = folder / f"{item.number:03d}-{safe_name(item.name)}.docx"
             with _atomic(path) as handle:
                 handle.write(item.data)
             written.append(path)
-    return Written(target, written)
+        for content, code in await issued(snap, row.id, secret):
+            place = out / "certificates" / safe_name(row.name)
+            place.mkdir(parents=True, exist_ok=True)
+            path = place / safe_name(file_name(content))
+            with _atomic(path) as handle:
+                handle.write(certificate_document(texts, locale, content, code))
+            certificates.append(path)
+    return Written(target, written, certificates)
 
 
 async def as_documents(
@@ -86,7 +130,7 @@ async def as_documents(
     texts: Texts,
     now: datetime,
     *,
-    assessments: Mapping[int, Assessment] | None = None,
+    secret: Secret | None = None,
     rng: random.Random | None = None,
 ) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
     """The workbook and a .zip of the training files, each as (file name, bytes)."""
@@ -96,7 +140,8 @@ async def as_documents(
     archive = io.BytesIO()
     async with db.snapshot() as snap:
         recs = await model.load(snap, row, now)
-        await workbook.write(snap, recs, texts, locale, book, rng=rng)
+        assessments = await assessments_of(snap, row, now, labels, secret)
+        await workbook.write(snap, recs, texts, locale, book, rng=rng, assessments=assessments)
         folder = safe_name(labels("files_folder"))
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
             async for item in files.training_files(snap, recs, texts, locale, assessments):

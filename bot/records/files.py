@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot import docx
-from bot.records.model import ClassRecords
+from bot.records.model import Assessment, ClassRecords
 from bot.records.workbook import Labels
 from bot.rules import leave_limit
 from bot.rules.locales import Locale
@@ -28,16 +28,6 @@ from storage.records import Held, LeaveEntry, Mark, Trainee
 
 # The columns of the sessions' table (cm): date, time, session, hours, status, in, out, note.
 SESSION_WIDTHS: Final = (2.2, 2.2, 5.2, 1.2, 1.8, 1.3, 1.3, 2.8)
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The final assessment of a trainee, as the graduation feature records it."""
-
-    score: str | None = None  # 成绩, on the 100-point scale, as written
-    grade: str | None = None  # 等次: 优秀 / 良好 / 合格 / 不合格
-    appraisal: str | None = None  # 学员鉴定 by the class manager
-    certificate: str | None = None  # 结业证书编号
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,17 @@ from storage.records import Cover, Held, Mark, Trainee
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """The final assessment of a trainee, as the graduation feature records it."""
+
+    score: str | None = None  # 成绩, on the 100-point scale, as written
+    grade: str | None = None  # 等次: 优秀 / 良好 / 合格 / 不合格
+    appraisal: str | None = None  # 学员鉴定 by the class manager
+    certificate: str | None = None  # 结业证书编号
+    outcome: str | None = None  # 结业情况: graduates, or does not and why, in words
+
+
+@dataclass(frozen=True)
 class ClassRecords:
     """A class with what every sheet and file of it needs, read once."""
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from fractions import Fraction
 from typing import IO, Any, Final
 
-from bot.records.model import ClassRecords
+from bot.records.model import Assessment, ClassRecords
 from bot.rules import rating, rating_stats
 from bot.rules.attendance import Status
 from bot.rules.locales import Locale
@@ -100,13 +100,19 @@ async def write(
     out: IO[bytes],
     *,
     rng: random.Random | None = None,
+    assessments: Mapping[int, Assessment] | None = None,
 ) -> None:
-    """Write the class's workbook to ``out``; ``rng`` orders the ratings' comments."""
+    """Write the class's workbook to ``out``; ``rng`` orders the ratings' comments;
+    ``assessments`` fill the summary's final-assessment columns (published results)."""
     labels = Labels(texts, locale)
     book = StreamingBook()
     types = recs.leave_types()
     summary = _sheet(
-        book, labels, recs, "summary", [6, 12, 20, 14] + [9] * (9 + len(types)) + [9, 9, 9, 12]
+        book,
+        labels,
+        recs,
+        "summary",
+        [6, 12, 20, 14] + [9] * (9 + len(types)) + [9, 9, 9, 12, 9, 8, 24],
     )
     signin = _sheet(
         book,
@@ -125,7 +131,7 @@ async def write(
     ratings_sheet = _sheet(book, labels, recs, "ratings", [11, 28, 12, 9] + [9] * 6 + [60])
     audit_sheet = _sheet(book, labels, recs, "audit", [16, 12, 14, 28, 12, 12, 24, 40])
     tallies = await _signin(db, recs, labels, signin)
-    _summary(recs, labels, summary, types, tallies)
+    _summary(recs, labels, summary, types, tallies, assessments or {})
     _register(recs, labels, register, await records.leave_register(db, recs.row.id))
     await _ratings(db, recs, labels, ratings_sheet, rng or random.Random())
     await _audit(db, recs, labels, audit_sheet)
@@ -212,12 +218,14 @@ def _summary(
     sheet: StreamingSheet,
     types: list[str],
     tallies: dict[int, Record],
+    assessments: Mapping[int, Assessment],
 ) -> None:
     _header(
         sheet,
         labels.columns("summary")
         + [labels("leave_hours", type=t) for t in types]
-        + labels.columns("summary_tail"),
+        + labels.columns("summary_tail")
+        + labels.columns("summary_grades"),
     )
     tail = [None] * (11 + len(types)) + [None, PERCENT, PERCENT]
     total = recs.class_hours
@@ -244,6 +252,7 @@ def _summary(
                 _share(tally.used, tally.limit),
                 _share(record.attended.hours, record.held.hours),
                 labels.code("decision", decision.decision) if decision else None,
+                *_assessed(assessments.get(trainee.person_id)),
             ],
             tail,
         )
@@ -270,6 +279,17 @@ def _summary(
         tail,
         bold=False,
     )
+
+
+def _assessed(assessment: Assessment | None) -> list[float | str | None]:
+    """The final score (a number), the grade and the outcome, as published; blank before."""
+    if assessment is None:
+        return [None, None, None]
+    try:
+        score: float | str | None = float(assessment.score) if assessment.score else None
+    except ValueError:
+        score = assessment.score
+    return [score, assessment.grade, assessment.outcome]
 
 
 def _share(part: Fraction, whole: Fraction) -> float | None:

@@ -53,7 +53,9 @@ async def _send(update: Update, context: Context, class_id: int) -> None:
         raise StalePress
     message = update.effective_message
     now = context.bot_data.clock.now()
-    book, archive = await export.as_documents(context.db, row, context.texts, now)
+    book, archive = await export.as_documents(
+        context.db, row, context.texts, now, secret=context.bot_data.config.cert_secret
+    )
     await message.reply_document(
         document=book[1],
         filename=book[0],
