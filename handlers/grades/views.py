@@ -25,7 +25,12 @@ _TRAINEES = roles_for(Capability.CHECK_IN)
 def class_view(found: ClassGrades) -> dict[str, Any]:
     """The values of ``grades.view``: the scheme, the publication, counts, the ranked list."""
     settings = found.settings
-    counts = Counter(o.band.value for o in found.outcomes)
+    # Missing a score and failing on the score alone: not decided yet (the exam may simply
+    # not have been held), so neither a band nor "does not graduate" is shown for it.
+    undecided = {
+        o.person_id for o in found.outcomes if o.missing and set(o.reasons) == {rules.Reason.FAILED}
+    }
+    counts = Counter(o.band.value for o in found.outcomes if o.person_id not in undecided)
     published = None
     if found.publication is not None:
         at = found.publication.published_at.astimezone(ZoneInfo(found.row.timezone))
@@ -53,6 +58,7 @@ def class_view(found: ClassGrades) -> dict[str, Any]:
         "total": len(found.outcomes),
         "graduates": sum(o.graduates for o in found.outcomes),
         "counts": {band.value: counts.get(band.value, 0) for band in rules.Band},
+        "undecided": len(undecided),
         "missing": [
             {"name": o.name, "components": list(o.missing)} for o in found.outcomes if o.missing
         ],
@@ -65,6 +71,7 @@ def class_view(found: ClassGrades) -> dict[str, Any]:
                 "graduates": o.graduates,
                 "reasons": [r.value for r in o.reasons],
                 "missing": bool(o.missing),
+                "undecided": o.person_id in undecided,
                 "appraised": o.appraisal is not None,
                 "changed": bool(published) and o.changed,
             }

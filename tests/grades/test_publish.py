@@ -316,3 +316,17 @@ async def test_the_attendance_component_of_a_known_record_in_the_database(
     [shown] = await people.manager.says("/grades")
     assert "王芳（市财政局） 90.2 优秀" in shown.text  # 29.4 + 34 + 18 + 8.8
     assert "刘洋（市卫生健康委员会） 71.8 合格" in shown.text  # 24 + 26.4 + 14.4 + 7
+
+
+async def test_a_trainee_failing_only_for_want_of_scores_is_undecided_not_failed(
+    bot: BotHarness, db: Database
+) -> None:
+    """Mid-class the exam has not been held: missing scores alone decide nothing yet."""
+    people = await cast(bot)
+    yang = await db.fetchone("SELECT phone FROM people WHERE name = '杨磊'")
+    await attend_all(db, ZHANG, WANG, LI, LIU, CHEN, yang[0])  # 杨磊 has no score at all
+    [shown] = await people.manager.says("/grades")
+    [line] = [x for x in shown.text.splitlines() if "杨磊" in x and ". " in x]
+    assert line.endswith("30 · 缺成绩，等次待定"), line  # full attendance: 30 of 100
+    assert "不予结业" not in line and "不合格" not in line
+    assert "准予结业 5 人（优秀 3，良好 0，合格 2），不予结业 6 人，缺成绩待定 1 人" in shown.text
