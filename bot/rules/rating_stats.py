@@ -140,11 +140,18 @@ def summarize(
 
     From fewer than ``min_responses`` ratings (but some) nothing but the counts comes out.
     """
-    comments = [r.comment.strip() for r in ratings if r.comment and r.comment.strip()]
     figures = summarize_counts(count(ratings, dimensions), dimensions, min_responses=min_responses)
+    return with_comments(figures, [r.comment for r in ratings], rng)
+
+
+def with_comments(figures: Summary, comments: Iterable[str | None], rng: random.Random) -> Summary:
+    """The figures of ``summarize_counts`` with the same ratings' comments, as ``summarize``
+    gives them: blank ones are none; shuffled by ``rng``; withheld (only counted) when the
+    figures are. The school's table reads the comments alone, its figures counted."""
+    given = [c.strip() for c in comments if c and c.strip()]
     if figures.figures_withheld:
-        return replace(figures, comments_withheld=len(comments))
-    shown = sorted(comments)  # a canonical order first, so only rng decides the result
+        return replace(figures, comments_withheld=len(given))
+    shown = sorted(given)  # a canonical order first, so only rng decides the result
     rng.shuffle(shown)
     return replace(figures, comments=tuple(shown))
 
