@@ -116,17 +116,28 @@ def summarize_counts(counts: Counts, dimensions: Sequence[str], *, min_responses
         by = counts.scores.get(dimension, {})
         answered = sum(by.values())
         averages[dimension] = sum(s * n for s, n in by.items()) / answered if answered else None
-    distribution = {score: counts.overall.get(score, 0) for score in SCORES}
-    answered = sum(distribution.values())
-    satisfied = sum(distribution[s] for s in SATISFIED)
     return Summary(
         responses=counts.responses,
         averages=averages,
-        satisfaction=satisfied / answered if answered else None,
-        distribution=distribution,
+        satisfaction=_satisfaction(counts),
+        distribution={score: counts.overall.get(score, 0) for score in SCORES},
         comments=(),
         comments_withheld=0,
     )
+
+
+def satisfaction_alone(counts: Counts, *, min_responses: int) -> float | None:
+    """The satisfaction ``summarize_counts`` gives, without the rest of its figures (the
+    school's table asks it of every lecture: a thousand in a year)."""
+    if 0 < counts.responses < min_responses:
+        return None
+    return _satisfaction(counts)
+
+
+def _satisfaction(counts: Counts) -> float | None:
+    answered = sum(counts.overall.get(score, 0) for score in SCORES)
+    satisfied = sum(counts.overall.get(score, 0) for score in SATISFIED)
+    return satisfied / answered if answered else None
 
 
 def summarize(
@@ -277,14 +288,12 @@ def instructor_rows(
         pooled = pool(lectures, dimensions)
         excellent = []
         for lecture in lectures:
-            one = summarize_counts(
-                lecture.counted(dimensions), dimensions, min_responses=lecture.min_responses
+            if lecture.answered < excellent_min:
+                continue
+            rate = satisfaction_alone(
+                lecture.counted(dimensions), min_responses=lecture.min_responses
             )
-            if (
-                one.responses >= excellent_min
-                and one.satisfaction is not None
-                and one.satisfaction >= excellent_rate
-            ):
+            if rate is not None and rate >= excellent_rate:
                 excellent.append(lecture.title)
         rows.append(
             InstructorRow(
