@@ -81,7 +81,8 @@ async def comments_of_sessions(db: Queryable, session_ids: Iterable[int]) -> dic
     scores: one statement however many sessions (a year of /instructors is a thousand).
 
     Only the ratings with a comment are read: the figures come from the counts
-    (``score_counts_of_sessions``), and most ratings have no comment.
+    (``score_counts_of_sessions``), and most ratings have no comment. In no particular
+    order: ``rating_stats.with_comments`` sorts them before it shuffles them.
     """
     found: dict[int, list[str]] = {}
     rows = await db.fetchall(
