@@ -83,6 +83,9 @@ DATE: Final = "yyyy-mm-dd"
 TIME: Final = "hh:mm"
 MOMENT: Final = "yyyy-mm-dd hh:mm"
 PERCENT: Final = "0.0%"
+# Not a number format: a text column whose cells wrap on their lines, top-aligned (comments
+# one per line); given in ``formats`` like one.
+WRAP: Final = "wrap"
 
 _MAIN: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL: Final = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -94,6 +97,7 @@ _MAX_TEXT: Final = 32767  # the most characters a cell holds in Excel
 # The cell styles (cellXfs) of a streaming workbook, by index.
 _PLAIN, _BOLD, _QUOTED, _BOLD_QUOTED = 0, 1, 2, 3
 _FORMATS: Final = {DATE: (4, 164), TIME: (5, 165), MOMENT: (6, 166), PERCENT: (7, 167)}
+_WRAPPED, _WRAPPED_QUOTED = 4 + len(_FORMATS), 5 + len(_FORMATS)
 _STYLES: Final = (
     _XML
     + f'<styleSheet xmlns="{_MAIN}"><numFmts count="{len(_FORMATS)}">'
@@ -107,7 +111,7 @@ _STYLES: Final = (
     '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/>'
     "<right/><top/><bottom/><diagonal/></border></borders>"
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-    f'</cellStyleXfs><cellXfs count="{4 + len(_FORMATS)}">'
+    f'</cellStyleXfs><cellXfs count="{6 + len(_FORMATS)}">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
@@ -117,6 +121,10 @@ _STYLES: Final = (
         f'<xf numFmtId="{fid}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
         for _, fid in _FORMATS.values()
     )
+    + '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"'
+    ' quotePrefix="1"><alignment vertical="top" wrapText="1"/></xf>'
     + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     "</cellStyles></styleSheet>"
 )
@@ -154,8 +162,10 @@ class StreamingSheet:
         self, values: Sequence[Any], formats: Sequence[str | None] = (), *, bold: bool = False
     ) -> None:
         """Append a row: strings are text (never formulas), numbers numbers, dates and times
-        real ones (``formats``: each column's number format, DATE, TIME, MOMENT, PERCENT)."""
+        real ones (``formats``: each column's number format, DATE, TIME, MOMENT, PERCENT, or
+        WRAP for text that wraps on its lines)."""
         self._rows += 1
+        wraps = WRAP in formats  # looked up per cell only then: most rows wrap nothing
         r = self._rows
         letters = self._letters
         if len(values) > len(letters):
@@ -171,9 +181,14 @@ class StreamingSheet:
                 if found is None:
                     found = known[value] = self._book.text(value)
                 at, risky = found
-                style = (
-                    (_BOLD_QUOTED if bold else _QUOTED) if risky else (_BOLD if bold else _PLAIN)
-                )
+                if wraps and index < len(formats) and formats[index] == WRAP:
+                    style = _WRAPPED_QUOTED if risky else _WRAPPED
+                else:
+                    style = (
+                        (_BOLD_QUOTED if bold else _QUOTED)
+                        if risky
+                        else (_BOLD if bold else _PLAIN)
+                    )
                 cells.append(f'<c r="{letters[index]}{r}" s="{style}" t="s"><v>{at}</v></c>')
                 continue
             fmt = formats[index] if index < len(formats) else None
@@ -198,9 +213,14 @@ class StreamingSheet:
                 cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, str):  # a str subclass (Markup...): its text
                 at, risky = self._book.text(str(value))
-                style = (
-                    (_BOLD_QUOTED if bold else _QUOTED) if risky else (_BOLD if bold else _PLAIN)
-                )
+                if fmt == WRAP:
+                    style = _WRAPPED_QUOTED if risky else _WRAPPED
+                else:
+                    style = (
+                        (_BOLD_QUOTED if bold else _QUOTED)
+                        if risky
+                        else (_BOLD if bold else _PLAIN)
+                    )
                 cells.append(f'<c r="{ref}" s="{style}" t="s"><v>{at}</v></c>')
             else:
                 raise TypeError(f"a cell cannot hold {kind.__name__}")

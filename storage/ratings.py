@@ -76,23 +76,23 @@ async def scores_of(db: Queryable, session_id: int) -> list[tuple[dict[str, int]
     return [(json.loads(r[0]), r[1]) for r in rows]
 
 
-async def scores_of_sessions(
-    db: Queryable, session_ids: Iterable[int]
-) -> dict[int, list[tuple[dict[str, int], str | None]]]:
-    """Every rating of these sessions as (scores, comment), by session, without who gave
-    it: one statement however many sessions (a year of /instructors is a thousand)."""
-    ids = sorted(set(session_ids))
-    found: dict[int, list[tuple[dict[str, int], str | None]]] = {sid: [] for sid in ids}
-    if not ids:
-        return found
+async def comments_of_sessions(db: Queryable, session_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The comments given to these sessions, by session, without who gave them or their
+    scores: one statement however many sessions (a year of /instructors is a thousand).
+
+    Only the ratings with a comment are read: the figures come from the counts
+    (``score_counts_of_sessions``), and most ratings have no comment. In no particular
+    order: ``rating_stats.with_comments`` sorts them before it shuffles them.
+    """
+    found: dict[int, list[str]] = {}
     rows = await db.fetchall(
-        "SELECT session_id, scores, comment FROM ratings"
+        "SELECT session_id, comment FROM ratings"
         " WHERE session_id IN (SELECT value FROM json_each(?))"
-        " ORDER BY session_id, scores, comment",
-        (json.dumps(ids),),
+        " AND comment IS NOT NULL AND comment != ''",
+        (json.dumps(sorted(set(session_ids))),),
     )
-    for session_id, scores, comment in rows:
-        found[session_id].append((json.loads(scores), comment))
+    for session_id, comment in rows:
+        found.setdefault(session_id, []).append(comment)
     return found
 
 

@@ -116,17 +116,28 @@ def summarize_counts(counts: Counts, dimensions: Sequence[str], *, min_responses
         by = counts.scores.get(dimension, {})
         answered = sum(by.values())
         averages[dimension] = sum(s * n for s, n in by.items()) / answered if answered else None
-    distribution = {score: counts.overall.get(score, 0) for score in SCORES}
-    answered = sum(distribution.values())
-    satisfied = sum(distribution[s] for s in SATISFIED)
     return Summary(
         responses=counts.responses,
         averages=averages,
-        satisfaction=satisfied / answered if answered else None,
-        distribution=distribution,
+        satisfaction=_satisfaction(counts),
+        distribution={score: counts.overall.get(score, 0) for score in SCORES},
         comments=(),
         comments_withheld=0,
     )
+
+
+def satisfaction_alone(counts: Counts, *, min_responses: int) -> float | None:
+    """The satisfaction ``summarize_counts`` gives, without the rest of its figures (the
+    school's table asks it of every lecture: a thousand in a year)."""
+    if 0 < counts.responses < min_responses:
+        return None
+    return _satisfaction(counts)
+
+
+def _satisfaction(counts: Counts) -> float | None:
+    answered = sum(counts.overall.get(score, 0) for score in SCORES)
+    satisfied = sum(counts.overall.get(score, 0) for score in SATISFIED)
+    return satisfied / answered if answered else None
 
 
 def summarize(
@@ -140,11 +151,18 @@ def summarize(
 
     From fewer than ``min_responses`` ratings (but some) nothing but the counts comes out.
     """
-    comments = [r.comment.strip() for r in ratings if r.comment and r.comment.strip()]
     figures = summarize_counts(count(ratings, dimensions), dimensions, min_responses=min_responses)
+    return with_comments(figures, [r.comment for r in ratings], rng)
+
+
+def with_comments(figures: Summary, comments: Iterable[str | None], rng: random.Random) -> Summary:
+    """The figures of ``summarize_counts`` with the same ratings' comments, as ``summarize``
+    gives them: blank ones are none; shuffled by ``rng``; withheld (only counted) when the
+    figures are. The school's table reads the comments alone, its figures counted."""
+    given = [c.strip() for c in comments if c and c.strip()]
     if figures.figures_withheld:
-        return replace(figures, comments_withheld=len(comments))
-    shown = sorted(comments)  # a canonical order first, so only rng decides the result
+        return replace(figures, comments_withheld=len(given))
+    shown = sorted(given)  # a canonical order first, so only rng decides the result
     rng.shuffle(shown)
     return replace(figures, comments=tuple(shown))
 
@@ -270,14 +288,12 @@ def instructor_rows(
         pooled = pool(lectures, dimensions)
         excellent = []
         for lecture in lectures:
-            one = summarize_counts(
-                lecture.counted(dimensions), dimensions, min_responses=lecture.min_responses
+            if lecture.answered < excellent_min:
+                continue
+            rate = satisfaction_alone(
+                lecture.counted(dimensions), min_responses=lecture.min_responses
             )
-            if (
-                one.responses >= excellent_min
-                and one.satisfaction is not None
-                and one.satisfaction >= excellent_rate
-            ):
+            if rate is not None and rate >= excellent_rate:
                 excellent.append(lecture.title)
         rows.append(
             InstructorRow(

@@ -255,3 +255,15 @@ def summarize(
         min_responses=settings.rating_min_responses,
         rng=rng,
     )
+
+
+def summarize_counted(
+    lecture: Session, counted: rating_stats.Lecture, comments: list[str], rng: random.Random
+) -> rating_stats.Summary:
+    """A lecture's summary from the database's counts of its ratings (``counted_lecture``)
+    and its comments: the figures and comments ``summarize`` gives from its ratings."""
+    dims = dimensions_of(lecture)
+    figures = rating_stats.summarize_counts(
+        counted.counted(dims), dims, min_responses=counted.min_responses
+    )
+    return rating_stats.with_comments(figures, comments, rng)

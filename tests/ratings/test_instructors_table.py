@@ -210,3 +210,22 @@ async def test_the_table_takes_the_same_reads_for_one_lecture_or_all_of_them(
     assert lectures > 3
     assert len(last.splitlines()) > len(first.splitlines())  # more lectures, more lines...
     assert many == few  # ...and the same reads
+
+
+async def test_the_lecture_sheet_withholds_a_little_rated_lectures_figures_and_comments(
+    scene: Scene,
+) -> None:
+    """Its figures are counted and its comments read alone: under the class's threshold
+    (3) the sheet still shows the count only."""
+    await seed_ratings(scene, "S01", [5, 4])  # two answers, two comments: too few
+    await seed_ratings(scene, "S02", [5, 4, 3])
+    scene.clock.set(S01_END + timedelta(days=3))
+    await scene.admin.says("/instructors")
+    upload = scene.bot.telegram.calls_of("sendDocument")[-1].files
+    book = load_workbook(io.BytesIO(next(iter(upload.values()))[1]))
+    lines = list(book["各次课程"].iter_rows(min_row=4, values_only=True))
+    little = next(line for line in lines if line[3] == "陈志远")
+    assert little[4] == 2 and all(v is None for v in little[5:-1])
+    assert not little[-1]  # no comment
+    enough = next(line for line in lines if line[3] == "王建国")
+    assert enough[4] == 3 and enough[9] == 2 / 3 and enough[-1].count("comment by") == 3

@@ -18,6 +18,7 @@ from bot.rules.rating_stats import (
     pool,
     summarize,
     summarize_counts,
+    with_comments,
 )
 
 DIMS = DEFAULT_DIMENSIONS
@@ -222,3 +223,26 @@ def test_counts_give_the_figures_ratings_give() -> None:
     [by_counts] = instructor_rows([("A", counted)], DIMS, **school)
     assert by_ratings.excellent == by_counts.excellent
     assert replace(by_ratings.summary, comments=()) == by_counts.summary
+
+
+def test_counts_with_comments_give_what_the_ratings_give() -> None:
+    """The per-lecture sheet of the school's table: figures counted by the database and the
+    comments read alone give the summary of the ratings, comments shuffled alike and
+    withheld under the threshold."""
+    source = random.Random(11)
+    for size in (0, 2, 3, 12):
+        ratings = [
+            r(*(source.randint(1, 5) for _ in range(4)), source.choice([None, "", " ", "好", "慢"]))
+            for _ in range(size)
+        ]
+        for seed in range(3):
+            full = summarize(ratings, DIMS, min_responses=3, rng=random.Random(seed))
+            figures = summarize_counts(count(ratings, DIMS), DIMS, min_responses=3)
+            comments = [x.comment for x in reversed(ratings) if x.comment]  # any order
+            assert with_comments(figures, comments, random.Random(seed)) == full
+    withheld = with_comments(
+        summarize_counts(count([r(5, 5, 5, 5)] * 2, DIMS), DIMS, min_responses=3),
+        ["a", " ", "b"],
+        random.Random(0),
+    )
+    assert withheld.comments == () and withheld.comments_withheld == 2

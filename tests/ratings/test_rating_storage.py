@@ -58,6 +58,25 @@ async def test_ratings_upsert_one_per_person_and_read_back_without_people(
     assert await ratings.responders(db, sid) == {pid}
 
 
+async def test_comments_of_sessions_reads_only_comments_in_one_statement(
+    db: Database, example_class: ClassPlan
+) -> None:
+    first, second = await session_id(db, "S01"), await session_id(db, "S02")
+    people = [await person_id(db, p.name) for p in example_class.people[-4:]]
+    scores = {"content": 5, "teaching": 5, "relevance": 5, "overall": 5}
+    for pid, comment in zip(people, ["好", None, "", " 慢 "], strict=True):
+        await db.write(
+            lambda tx, p=pid, c=comment: ratings.save_rating(tx, first, p, scores, c, NOW)
+        )
+    statements: list[str] = []
+    await db.trace(statements.append)
+    found = await ratings.comments_of_sessions(db, [first, second])
+    await db.trace(None)
+    assert len(statements) == 1 and "scores" not in statements[0].split("FROM")[0]
+    # Neither who nor the scores; blank comments are trimmed away by rating_stats.
+    assert {sid: sorted(c) for sid, c in found.items()} == {first: [" 慢 ", "好"]}
+
+
 async def test_migration_0002_keeps_every_rating_and_lets_the_person_go(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     conn = await aiosqlite.connect(str(path), isolation_level=None)

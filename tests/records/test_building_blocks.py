@@ -14,7 +14,7 @@ from bot.docx import text_of
 from bot.importer.model import ClassPlan
 from bot.records import files, model
 from bot.records.files import Assessment
-from bot.sheets import MOMENT, PERCENT, StreamingBook
+from bot.sheets import MOMENT, PERCENT, WRAP, StreamingBook
 from bot.texts import Texts
 from storage import classes
 from storage.db import Database, Tx
@@ -48,6 +48,21 @@ def test_a_streamed_row_keeps_every_string_text_and_every_date_a_date() -> None:
     assert row[5].value == 0.5 and row[5].number_format == PERCENT
     assert row[7].value == "普通" and not row[7].quotePrefix
     assert [c.value for c in x[4][:4]] == [datetime(2026, 12, 7), time(8, 30), 3, True]
+
+
+def test_a_wrapped_column_wraps_its_text_and_keeps_it_text() -> None:
+    book = StreamingBook()
+    sheet = book.sheet("评语", [10, 60], header_rows=1)
+    sheet.row(["列", "评语"], bold=True)
+    sheet.row(["不换行", "第一条\n第二条"], [None, WRAP])
+    sheet.row([None, "=1+1\n第二条"], [None, WRAP])
+    out = io.BytesIO()
+    book.save(out)
+    x = load_workbook(io.BytesIO(out.getvalue()))["评语"]
+    assert x["B2"].value == "第一条\n第二条" and x["B2"].alignment.wrap_text
+    assert x["B2"].alignment.vertical == "top" and not x["B2"].quotePrefix
+    assert not x["A2"].alignment.wrap_text and x["A1"].font.b and not x["B1"].alignment.wrap_text
+    assert x["B3"].data_type == "s" and x["B3"].quotePrefix and x["B3"].alignment.wrap_text
 
 
 async def test_a_snapshot_is_one_moment_and_streams_in_batches(
