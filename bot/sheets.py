@@ -149,6 +149,8 @@ class StreamingSheet:
             + "<sheetData>"
         )
         self._letters = [get_column_letter(n) for n in range(1, len(widths) + 30)]
+        self._tails: dict[str, str] = {}  # a string -> the end of its cell, plain
+        self._tails_bold: dict[str, str] = {}  # and bold
 
     def row(
         self, values: Sequence[Any], formats: Sequence[str | None] = (), *, bold: bool = False
@@ -162,19 +164,28 @@ class StreamingSheet:
             letters.extend(get_column_letter(n) for n in range(len(letters) + 1, len(values) + 1))
         cells = [f'<row r="{r}">']
         known = self._book.known
+        tails = self._tails_bold if bold else self._tails
         for index, value in enumerate(values):
             if value is None:
                 continue
             kind = type(value)
             if kind is str:
-                found = known.get(value)
-                if found is None:
-                    found = known[value] = self._book.text(value)
-                at, risky = found
-                style = (
-                    (_BOLD_QUOTED if bold else _QUOTED) if risky else (_BOLD if bold else _PLAIN)
-                )
-                cells.append(f'<c r="{letters[index]}{r}" s="{style}" t="s"><v>{at}</v></c>')
+                # A string cell is its column's letter, the row, then a tail that depends on
+                # the string alone: kept per string (a sign-in sheet repeats its titles,
+                # names and statuses 180,000 times).
+                tail = tails.get(value)
+                if tail is None:
+                    found = known.get(value)
+                    if found is None:
+                        found = known[value] = self._book.text(value)
+                    at, risky = found
+                    style = (
+                        (_BOLD_QUOTED if bold else _QUOTED)
+                        if risky
+                        else (_BOLD if bold else _PLAIN)
+                    )
+                    tail = tails[value] = f'" s="{style}" t="s"><v>{at}</v></c>'
+                cells.append(f'<c r="{letters[index]}{r}{tail}')
                 continue
             fmt = formats[index] if index < len(formats) else None
             ref = f"{letters[index]}{r}"
