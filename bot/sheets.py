@@ -93,6 +93,7 @@ _PKG: Final = "http://schemas.openxmlformats.org/package/2006"
 _XML: Final = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _EPOCH: Final = datetime(1899, 12, 30)
 _MAX_TEXT: Final = 32767  # the most characters a cell holds in Excel
+_KEPT_VALUES: Final = 50_000  # the most number, date and time cells a sheet keeps written
 
 # The cell styles (cellXfs) of a streaming workbook, by index.
 _PLAIN, _BOLD, _QUOTED, _BOLD_QUOTED = 0, 1, 2, 3
@@ -157,6 +158,9 @@ class StreamingSheet:
             + "<sheetData>"
         )
         self._letters = [get_column_letter(n) for n in range(1, len(widths) + 30)]
+        self._tails: dict[str, str] = {}  # a string -> the end of its cell, plain
+        self._tails_bold: dict[str, str] = {}  # and bold
+        self._values: dict[tuple[type, Any, str | None, bool], str] = {}  # cell tails
 
     def row(
         self, values: Sequence[Any], formats: Sequence[str | None] = (), *, bold: bool = False
@@ -172,60 +176,77 @@ class StreamingSheet:
             letters.extend(get_column_letter(n) for n in range(len(letters) + 1, len(values) + 1))
         cells = [f'<row r="{r}">']
         known = self._book.known
+        tails = self._tails_bold if bold else self._tails
+        values_seen = self._values
         for index, value in enumerate(values):
             if value is None:
                 continue
             kind = type(value)
+            if kind is str and wraps and index < len(formats) and formats[index] == WRAP:
+                at, risky = self._book.text(value)  # long comments: rare, not kept
+                style = _WRAPPED_QUOTED if risky else _WRAPPED
+                cells.append(f'<c r="{letters[index]}{r}" s="{style}" t="s"><v>{at}</v></c>')
+                continue
             if kind is str:
-                found = known.get(value)
-                if found is None:
-                    found = known[value] = self._book.text(value)
-                at, risky = found
-                if wraps and index < len(formats) and formats[index] == WRAP:
-                    style = _WRAPPED_QUOTED if risky else _WRAPPED
-                else:
+                # A string cell is its column's letter, the row, then a tail that depends on
+                # the string alone: kept per string (a sign-in sheet repeats its titles,
+                # names and statuses 180,000 times).
+                tail = tails.get(value)
+                if tail is None:
+                    found = known.get(value)
+                    if found is None:
+                        found = known[value] = self._book.text(value)
+                    at, risky = found
                     style = (
                         (_BOLD_QUOTED if bold else _QUOTED)
                         if risky
                         else (_BOLD if bold else _PLAIN)
                     )
-                cells.append(f'<c r="{letters[index]}{r}" s="{style}" t="s"><v>{at}</v></c>')
+                    tail = tails[value] = f'" s="{style}" t="s"><v>{at}</v></c>'
+                cells.append(f'<c r="{letters[index]}{r}{tail}')
                 continue
             fmt = formats[index] if index < len(formats) else None
-            ref = f"{letters[index]}{r}"
-            if kind is int or kind is float:
-                style = _FORMATS[fmt][0] if fmt in _FORMATS else _PLAIN
-                cells.append(f'<c r="{ref}" s="{style}"><v>{value!r}</v></c>')
-            elif kind is datetime:
+            if kind is datetime:  # moments are mostly distinct: computed, not kept
                 if value.tzinfo is not None:
                     value = value.replace(tzinfo=None)
                 serial = (value - _EPOCH).total_seconds() / 86400
-                style = _FORMATS[fmt or MOMENT][0]
-                cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>')
-            elif kind is date:
-                style = _FORMATS[fmt or DATE][0]
-                cells.append(f'<c r="{ref}" s="{style}"><v>{(value - _EPOCH.date()).days}</v></c>')
-            elif kind is time:
-                serial = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
-                style = _FORMATS[fmt or TIME][0]
-                cells.append(f'<c r="{ref}" s="{style}"><v>{serial!r}</v></c>')
-            elif kind is bool:
-                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, str):  # a str subclass (Markup...): its text
-                at, risky = self._book.text(str(value))
-                if fmt == WRAP:
-                    style = _WRAPPED_QUOTED if risky else _WRAPPED
-                else:
-                    style = (
-                        (_BOLD_QUOTED if bold else _QUOTED)
-                        if risky
-                        else (_BOLD if bold else _PLAIN)
-                    )
-                cells.append(f'<c r="{ref}" s="{style}" t="s"><v>{at}</v></c>')
+                tail = f'" s="{_FORMATS[fmt or MOMENT][0]}"><v>{serial!r}</v></c>'
             else:
-                raise TypeError(f"a cell cannot hold {kind.__name__}")
+                # Dates, times and numbers repeat (a session's date, its hours, minutes
+                # late): their tails are kept like the strings', up to a bound.
+                key = (kind, value, fmt, bold)
+                tail = values_seen.get(key)
+                if tail is None:
+                    tail = self._tail(kind, value, fmt, bold)
+                    if len(values_seen) < _KEPT_VALUES:
+                        values_seen[key] = tail
+            cells.append(f'<c r="{letters[index]}{r}{tail}')
         cells.append("</row>")
         self._file.write("".join(cells))
+
+    def _tail(self, kind: type, value: Any, fmt: str | None, bold: bool) -> str:
+        """The end of a cell holding a value other than a string of type str or a datetime,
+        after its reference."""
+        if kind is int or kind is float:
+            style = _FORMATS[fmt][0] if fmt in _FORMATS else _PLAIN
+            return f'" s="{style}"><v>{value!r}</v></c>'
+        if kind is date:
+            return f'" s="{_FORMATS[fmt or DATE][0]}"><v>{(value - _EPOCH.date()).days}</v></c>'
+        if kind is time:
+            serial = (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+            return f'" s="{_FORMATS[fmt or TIME][0]}"><v>{serial!r}</v></c>'
+        if kind is bool:
+            return f'" t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, str):  # a str subclass (Markup...): its text
+            at, risky = self._book.text(str(value))
+            if fmt == WRAP:
+                style = _WRAPPED_QUOTED if risky else _WRAPPED
+            else:
+                style = (
+                    (_BOLD_QUOTED if bold else _QUOTED) if risky else (_BOLD if bold else _PLAIN)
+                )
+            return f'" s="{style}" t="s"><v>{at}</v></c>'
+        raise TypeError(f"a cell cannot hold {kind.__name__}")
 
     def _finish(self, into: IO[bytes]) -> None:
         self._file.write(
