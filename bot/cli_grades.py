@@ -3,8 +3,6 @@ already imported, and writing the certificates issued (``trainee-bot certificate
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -12,9 +10,9 @@ import aiosqlite
 
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.graduation.certificates import certificate_document, file_name, issued
 from bot.importer import ImportRefused, Sheets, build_grades_plan, describe_problem
 from bot.importer.model import Problem
+from bot.records import export
 from bot.rules.grades import Component
 from bot.texts import Texts
 from storage import classes, grades
@@ -107,17 +105,6 @@ async def import_grades(
     return 0
 
 
-def _folder_name(name: str) -> str:
-    return "".join(ch for ch in name if ch not in '\\/:*?"<>|').strip() or "class"
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "wb") as handle:
-        handle.write(data)
-
-
 async def write_certificates(config: Config, out: Path, class_name: str | None) -> int:
     """Write every certificate issued (not revoked) as .docx: OUT/<class>/<number>-<name>.docx."""
     texts = Texts()
@@ -135,11 +122,11 @@ async def write_certificates(config: Config, out: Path, class_name: str | None) 
                 print(texts.plain(locale, "cli.no_such_class", name=class_name), file=sys.stderr)
                 return 1
         for klass in every:
-            for content, code in await issued(db, klass.id, config.cert_secret):
-                data = certificate_document(texts, locale, content, code)
-                path = out / _folder_name(klass.name) / file_name(content)
-                await asyncio.to_thread(_write, path, data)
-                written += 1
+            folder = out / export.safe_name(klass.name)
+            paths = await export.write_certificates(
+                db, klass, folder, texts, locale, config.cert_secret
+            )
+            written += len(paths)
     finally:
         await db.close()
     print(texts.plain(locale, "cli.certificates_written", count=written, path=str(out)))

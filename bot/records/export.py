@@ -101,7 +101,6 @@ async def to_folder(
     folder.mkdir(parents=True, exist_ok=True)
     target = out / f"{safe_name(labels('workbook_name', class_name=row.name))}.xlsx"
     written: list[Path] = []
-    certificates: list[Path] = []
     async with db.snapshot() as snap:
         recs = await model.load(snap, row, now)
         assessments = await assessments_of(snap, row, now, labels, secret)
@@ -114,14 +113,24 @@ async def to_folder(
             with _atomic(path) as handle:
                 handle.write(item.data)
             written.append(path)
-        for content, code in await issued(snap, row.id, secret):
-            place = out / "certificates" / safe_name(row.name)
-            place.mkdir(parents=True, exist_ok=True)
-            path = place / safe_name(file_name(content))
-            with _atomic(path) as handle:
-                handle.write(certificate_document(texts, locale, content, code))
-            certificates.append(path)
+        place = out / "certificates" / safe_name(row.name)
+        certificates = await write_certificates(snap, row, place, texts, locale, secret)
     return Written(target, written, certificates)
+
+
+async def write_certificates(
+    db: Queryable, row: ClassRow, folder: Path, texts: Texts, locale: Locale, secret: Secret | None
+) -> list[Path]:
+    """Write the class's certificates not revoked into ``folder`` (made when there is one):
+    ``<number>-<name>.docx``, each whole or not at all, readable by its owner only."""
+    paths: list[Path] = []
+    for content, code in await issued(db, row.id, secret):
+        os.makedirs(folder, exist_ok=True)
+        path = folder / safe_name(file_name(content))
+        with _atomic(path) as handle:
+            handle.write(certificate_document(texts, locale, content, code))
+        paths.append(path)
+    return paths
 
 
 async def as_documents(
